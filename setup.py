@@ -1,12 +1,14 @@
 """Installable package `gans`: a TensorFlow 2 / Keras 3 GAN training suite."""
 
+from pathlib import Path
+
 from setuptools import find_packages, setup
 
 setup(
     name="gans",
     version="0.1.0",
     description="GAN training suite for small image datasets (TF2 / Keras 3, tf.distribute).",
-    long_description=open("README.md", encoding="utf-8").read(),
+    long_description=Path(__file__).with_name("README.md").read_text(encoding="utf-8"),
     long_description_content_type="text/markdown",
     python_requires=">=3.10",
     packages=find_packages(include=["gans", "gans.*"]),

@@ -1,0 +1,100 @@
+"""Keras callbacks of a run: epoch images, checkpoints, throughput."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from gans.core.image_grid import save_grid
+
+
+class EpochImages(keras.callbacks.Callback):
+    """After each epoch, save ``<prefix>_epoch_0001.png`` from fixed noise, titled "Epoch 1".
+
+    The noise is drawn once, so successive images show the same latent points (Radford et
+    al. 2016 practice). Also logs the grid to TensorBoard when a writer is given.
+    """
+
+    def __init__(
+        self,
+        sample_fn,
+        fixed_noise: np.ndarray,
+        out_dir: str | Path,
+        prefix: str,
+        summary_writer: tf.summary.SummaryWriter | None = None,
+    ) -> None:
+        super().__init__()
+        self.sample_fn = sample_fn
+        self.fixed_noise = tf.constant(fixed_noise, tf.float32)
+        self.out_dir = Path(out_dir)
+        self.prefix = prefix
+        self.summary_writer = summary_writer
+
+    def path_for(self, epoch: int) -> Path:
+        """Image path of 1-based ``epoch``."""
+        return self.out_dir / f"{self.prefix}_epoch_{epoch:04d}.png"
+
+    def on_epoch_end(self, epoch: int, logs=None) -> None:
+        images = np.asarray(self.sample_fn(self.fixed_noise))
+        save_grid(images, self.path_for(epoch + 1), title=f"{self.prefix} · Epoch {epoch + 1}")
+        if self.summary_writer is not None:
+            with self.summary_writer.as_default():
+                grid = tf.image.decode_png(tf.io.read_file(str(self.path_for(epoch + 1))))
+                tf.summary.image("samples", grid[None], step=epoch + 1)
+
+
+class EpochCheckpoint(keras.callbacks.Callback):
+    """Save a ``tf.train.Checkpoint`` (nets, optimizers, schedule, RNG, epoch) every N epochs.
+
+    The epoch counter is stored *in* the checkpoint, so a restart resumes at the epoch after
+    the last complete save.
+    """
+
+    def __init__(
+        self, manager: tf.train.CheckpointManager, epoch_var: tf.Variable, every: int = 1
+    ) -> None:
+        super().__init__()
+        self.manager = manager
+        self.epoch_var = epoch_var
+        self.every = max(1, every)
+        self.last_saved: int | None = None
+
+    def on_epoch_end(self, epoch: int, logs=None) -> None:
+        done = epoch + 1
+        if done % self.every == 0 or done == self.params.get("epochs"):
+            self.save(done)
+
+    def save(self, done_epochs: int) -> None:
+        self.epoch_var.assign(done_epochs)
+        self.manager.save(checkpoint_number=done_epochs)
+        self.last_saved = done_epochs
+
+
+class Throughput(keras.callbacks.Callback):
+    """Adds ``img/s`` (training images per second) to batch and epoch logs."""
+
+    def __init__(self, global_batch_size: int) -> None:
+        super().__init__()
+        self.global_batch_size = global_batch_size
+        self._start = 0.0
+        self._batches = 0
+
+    def on_epoch_begin(self, epoch: int, logs=None) -> None:
+        self._start, self._batches = time.perf_counter(), 0
+
+    def on_train_batch_end(self, batch: int, logs=None) -> None:
+        self._batches += 1
+        if logs is not None:
+            logs["img/s"] = self.rate()
+
+    def on_epoch_end(self, epoch: int, logs=None) -> None:
+        if logs is not None:
+            logs["img/s"] = self.rate()
+
+    def rate(self) -> float:
+        elapsed = max(time.perf_counter() - self._start, 1e-9)
+        return self._batches * self.global_batch_size / elapsed

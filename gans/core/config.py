@@ -1,0 +1,68 @@
+"""Frozen training configuration: flags are turned into one of these once, then passed on.
+
+Library code never reads absl ``FLAGS``; it receives a ``TrainConfig``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from pathlib import Path
+
+
+@dataclasses.dataclass(frozen=True)
+class TrainConfig:
+    """Everything a run needs. ``None`` means "the dataset's or the loss's default"."""
+
+    dataset: str = "mnist"
+    epochs: int = 10
+    batch_size: int = 64
+    noise_dim: int = 100
+    image_size: int | None = None
+    channels: int | None = None
+    fit: str | None = None
+    background: str | None = None
+    data_dir: str | None = None
+    source_dir: str | None = None
+    model_dir: str | None = None
+    gen_dir: str | None = None
+    run_name: str | None = None
+    steps_per_epoch: int = 0
+    seed: int = 0
+    strategy: str = "auto"
+    network: str | None = None
+    width: int = 64
+    loss: str = "gan"
+    optimizer: str | None = None
+    g_lr: float | None = None
+    d_lr: float | None = None
+    beta1: float = 0.5
+    beta2: float = 0.999
+    d_steps: int | None = None
+    g_steps: int = 1
+    label_smoothing: float = 0.0
+    real_label_range: tuple[float, float] | None = None
+    fake_label_range: tuple[float, float] | None = None
+    flip_prob: float = 0.0
+    clip_value: float | None = None
+    gp_weight: float | None = None
+    r1_weight: float = 0.0
+    monitor_factor: float = 0.0
+    boost: bool = False
+    ema_decay: float = 0.0
+    d_norm: str = "batch"
+    spectral_norm: bool = False
+    minibatch_std: bool = False
+    minibatch_disc: int = 0
+    grid_size: int = 64
+    checkpoint_every: int = 1
+    keep_checkpoints: int = 3
+    verbose: int = -1
+    flags_text: str = ""
+
+    def replace(self, **changes) -> TrainConfig:
+        return dataclasses.replace(self, **changes)
+
+    def to_json(self, path: str | Path) -> None:
+        data = {k: v for k, v in dataclasses.asdict(self).items() if k != "flags_text"}
+        Path(path).write_text(json.dumps(data, indent=1))

@@ -1,0 +1,74 @@
+"""What a dataset package declares: name, shape, how to convert its source, its networks."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from pathlib import Path
+
+from gans.core.folder_converter import ConvertOptions, convert_folder
+from gans.core.networks import NetworkOptions
+
+# convert(source_dir or None, tfrecord_dir, options) -> manifest dict
+Converter = Callable[[str | None, Path, ConvertOptions], dict]
+
+
+@dataclasses.dataclass(frozen=True)
+class DatasetSpec:
+    """A dataset package's declaration.
+
+    Attributes:
+      name: used in paths (``datasets/<name>/``, ``gen_img/<name>/``) and file names.
+      image_size, channels: training defaults.
+      convert: builds the TFRecords from ``--source_dir`` (or a download when ``None``).
+      stored_size: the size images are stored at when the source has a native size
+        (MNIST: 28); ``None`` stores at the training size.
+      network, network_options: the builder this dataset trains with by default.
+      batch_size, epochs: training defaults, explained in the dataset's module.
+      num_classes: > 0 for labelled sets.
+      fit, background: how non-square / transparent sources are stored by default.
+      train_defaults: flag defaults this dataset trains best with (e.g. augmentation).
+    """
+
+    name: str
+    image_size: int
+    channels: int
+    convert: Converter
+    stored_size: int | None = None
+    network: str = "dcgan"
+    network_options: NetworkOptions = dataclasses.field(default_factory=NetworkOptions)
+    batch_size: int = 64
+    epochs: int = 50
+    num_classes: int = 0
+    fit: str = "crop"
+    background: str = "white"
+    train_defaults: dict = dataclasses.field(default_factory=dict)
+
+    def tfrecord_dir(self, data_dir: str | Path, options: ConvertOptions) -> Path:
+        """``<data_dir>/tfrecords/<tag>``: one folder per storage format.
+
+        Sets with a native size (MNIST) are stored once as ``<size>px``; others once per
+        size/channels/fit/background, so changing a flag never reuses stale records.
+        """
+        tag = f"{self.stored_size}px" if self.stored_size else options.tag
+        return Path(data_dir) / "tfrecords" / tag
+
+
+def folder_dataset(
+    name: str,
+    image_size: int,
+    channels: int,
+    default_source: Callable[[], Path],
+    missing_hint: str,
+    select: Callable[[Path], bool] | None = None,
+    **fields,
+) -> DatasetSpec:
+    """A spec whose source is a folder of image files (``--source_dir`` or a default)."""
+
+    def convert(source_dir: str | None, out_dir: Path, options: ConvertOptions) -> dict:
+        source = Path(source_dir) if source_dir else default_source()
+        return convert_folder(source, out_dir, name, options, select, missing_hint)
+
+    return DatasetSpec(
+        name=name, image_size=image_size, channels=channels, convert=convert, **fields
+    )

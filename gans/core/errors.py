@@ -1,0 +1,13 @@
+"""Errors meant for the user: entry scripts print them as one line and exit non-zero."""
+
+
+class UserError(Exception):
+    """A problem the user can fix (bad input, missing data); its message says how."""
+
+
+class DataError(UserError, ValueError):
+    """Input data that cannot be used (corrupt shard, wrong size, no images)."""
+
+
+class MissingDataError(UserError, FileNotFoundError):
+    """Data that is not there and cannot be fetched."""

@@ -1,0 +1,263 @@
+"""Estimator-style front end: configure once, then ``train()`` / ``generate()``.
+
+A ``GANExperiment`` owns a model directory (checkpoints, TensorBoard events, the resolved
+config) and an image directory (``gen_img/<dataset>/<run>/``). ``train()`` converts the
+dataset on first use, restores the latest checkpoint and trains the remaining epochs.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import sys
+from pathlib import Path
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from gans.core.callbacks import EpochCheckpoint, EpochImages, Throughput
+from gans.core.config import TrainConfig
+from gans.core.contact_sheet import write_contact_sheet
+from gans.core.dataset_spec import DatasetSpec
+from gans.core.distribute import get_strategy
+from gans.core.errors import DataError
+from gans.core.folder_converter import ConvertOptions, parse_colour
+from gans.core.gan import GAN
+from gans.core.image_grid import save_grid
+from gans.core.labels import LabelPolicy
+from gans.core.losses import get_loss
+from gans.core.networks import build_networks, check_shape
+from gans.core.provider import dataset_info, decode_images, provide_dataset
+from gans.core.schedule import ScheduleConfig
+from gans.core.tfrecord_writer import read_manifest
+
+log = logging.getLogger("gans")
+
+
+def resolve(config: TrainConfig, spec: DatasetSpec) -> TrainConfig:
+    """Fill every ``None`` with the dataset's or the loss's default; validate the result."""
+    loss = get_loss(config.loss)
+    image_size = config.image_size or spec.image_size
+    channels = config.channels or spec.channels
+    check_shape(image_size, channels)
+    if spec.stored_size and (image_size, channels) != (spec.stored_size, spec.channels):
+        raise ValueError(
+            f"{spec.name} is stored at {spec.stored_size} px with {spec.channels} channel(s); "
+            "leave --image_size and --channels unset"
+        )
+    fit = config.fit or spec.fit
+    background = config.background or spec.background
+    parse_colour(background)
+    if fit not in ("crop", "pad"):
+        raise ValueError(f"--fit={fit}: use crop or pad")
+    network = config.network or spec.network
+    lr = loss.default_lr
+    run_name = config.run_name or f"{network}_{config.loss}_{image_size}px"
+    return config.replace(
+        dataset=spec.name,
+        image_size=image_size,
+        channels=channels,
+        fit=fit,
+        background=background,
+        network=network,
+        optimizer=config.optimizer or loss.default_optimizer,
+        g_lr=config.g_lr if config.g_lr is not None else lr,
+        d_lr=config.d_lr if config.d_lr is not None else lr,
+        d_steps=config.d_steps or loss.default_d_steps,
+        clip_value=config.clip_value if config.clip_value is not None else loss.default_clip,
+        gp_weight=config.gp_weight if config.gp_weight is not None else loss.default_gp_weight,
+        data_dir=config.data_dir or str(Path("datasets") / spec.name),
+        gen_dir=config.gen_dir or str(Path("gen_img") / spec.name),
+        model_dir=config.model_dir or str(Path("models") / spec.name / run_name),
+        run_name=run_name,
+    )
+
+
+def make_optimizer(name: str, lr: float, beta1: float, beta2: float) -> keras.optimizers.Optimizer:
+    """Adam (DCGAN: 2e-4, β1 = 0.5) or RMSProp (WGAN: 5e-5)."""
+    if name == "adam":
+        return keras.optimizers.Adam(lr, beta_1=beta1, beta_2=beta2)
+    if name == "rmsprop":
+        return keras.optimizers.RMSprop(lr)
+    raise ValueError(f"unknown optimizer {name!r}; choose adam or rmsprop")
+
+
+def label_policy(config: TrainConfig) -> LabelPolicy:
+    """Uniform ranges win over the one-sided constant; flips apply to either."""
+    real = config.real_label_range or (1.0 - config.label_smoothing, 1.0 - config.label_smoothing)
+    fake = config.fake_label_range or (0.0, 0.0)
+    return LabelPolicy(real_range=tuple(real), fake_range=tuple(fake), flip_prob=config.flip_prob)
+
+
+class GANExperiment:
+    """A configured GAN on one dataset: ``train()``, ``generate(n)``, ``restore()``."""
+
+    def __init__(self, spec: DatasetSpec, config: TrainConfig) -> None:
+        self.spec = spec
+        self.config = resolve(config, spec)
+        self.strategy = get_strategy(self.config.strategy)
+        self.model_dir = Path(self.config.model_dir)
+        self.run_dir = Path(self.config.gen_dir) / self.config.run_name
+        self.convert_options = ConvertOptions(
+            self.config.image_size, self.config.channels, self.config.fit, self.config.background
+        )
+        self.tfrecord_dir = spec.tfrecord_dir(self.config.data_dir, self.convert_options)
+        with self.strategy.scope():
+            self.gan = self._build_gan()
+            self.epoch = tf.Variable(0, dtype=tf.int64, trainable=False, name="epoch")
+        self.checkpoint = tf.train.Checkpoint(
+            generator=self.gan.generator,
+            discriminator=self.gan.discriminator,
+            g_optimizer=self.gan.g_optimizer,
+            d_optimizer=self.gan.d_optimizer,
+            schedule=self.gan.train_schedule,
+            rng=self.gan.rng,
+            epoch=self.epoch,
+            **({"ema_generator": self.gan.ema_generator} if self.gan.ema_generator else {}),
+        )
+        self.manager = tf.train.CheckpointManager(
+            self.checkpoint,
+            self.model_dir / "checkpoints",
+            max_to_keep=self.config.keep_checkpoints,
+        )
+
+    # --- construction -----------------------------------------------------------------------
+    def _build_gan(self) -> GAN:
+        c = self.config
+        keras.utils.set_random_seed(c.seed)
+        opts = dataclasses.replace(
+            self.spec.network_options,
+            width=c.width,
+            d_norm=c.d_norm,
+            spectral_norm=c.spectral_norm,
+            minibatch_std=c.minibatch_std,
+            minibatch_disc=c.minibatch_disc,
+        )
+        generator, discriminator = build_networks(
+            c.network, c.image_size, c.channels, c.noise_dim, opts
+        )
+        gan = GAN(
+            generator,
+            discriminator,
+            noise_dim=c.noise_dim,
+            loss=c.loss,
+            label_policy=label_policy(c),
+            schedule=ScheduleConfig(
+                d_steps=c.d_steps, g_steps=c.g_steps, monitor_factor=c.monitor_factor, boost=c.boost
+            ),
+            clip_value=c.clip_value,
+            gp_weight=c.gp_weight,
+            r1_weight=c.r1_weight,
+            ema_decay=c.ema_decay,
+            seed=c.seed,
+        )
+        gan.compile(
+            g_optimizer=make_optimizer(c.optimizer, c.g_lr, c.beta1, c.beta2),
+            d_optimizer=make_optimizer(c.optimizer, c.d_lr, c.beta1, c.beta2),
+        )
+        return gan
+
+    # --- data -------------------------------------------------------------------------------
+    def ensure_dataset(self) -> dict:
+        """The dataset's manifest, converting from the source first if needed."""
+        manifest = read_manifest(self.tfrecord_dir)
+        if manifest is None:
+            log.info("converting %s into %s", self.spec.name, self.tfrecord_dir)
+            manifest = self.spec.convert(
+                self.config.source_dir, self.tfrecord_dir, self.convert_options
+            )
+            sheet = write_contact_sheet(self.tfrecord_dir)
+            print(
+                f"converted {manifest['count']} images into {self.tfrecord_dir} "
+                f"({len(manifest['skipped'])} skipped, {len(manifest['duplicates'])} duplicates); "
+                f"contact sheet: {sheet}"
+            )
+        return dataset_info(self.tfrecord_dir)
+
+    # --- checkpoints ------------------------------------------------------------------------
+    def restore(self) -> int:
+        """Restore the latest checkpoint if any; return the number of completed epochs."""
+        latest = self.manager.latest_checkpoint
+        if latest:
+            try:
+                self.checkpoint.restore(latest).assert_existing_objects_matched()
+            except (AssertionError, ValueError, tf.errors.OpError) as err:
+                reason = str(err).splitlines()[0] if str(err) else type(err).__name__
+                raise DataError(
+                    f"{latest}: checkpoint does not match this configuration ({reason}); "
+                    "use another --model_dir or the flags it was trained with"
+                ) from None
+            print(f"restored {latest} (epoch {int(self.epoch.numpy())})")
+        return int(self.epoch.numpy())
+
+    # --- train ------------------------------------------------------------------------------
+    def fixed_noise(self) -> np.ndarray:
+        """The noise of the epoch grids: a function of the seed only, so resumes match."""
+        rng = np.random.default_rng(self.config.seed + 12345)
+        return rng.standard_normal((self.config.grid_size, self.config.noise_dim)).astype(
+            np.float32
+        )
+
+    def train(self) -> dict:
+        """Convert if needed, resume, train to ``config.epochs``; return the last logs."""
+        c = self.config
+        self.ensure_dataset()
+        start = self.restore()
+        if start >= c.epochs:
+            print(
+                f"{self.model_dir}: already trained {start} epochs (--epochs={c.epochs}); "
+                "raise --epochs to train more"
+            )
+            return {}
+        self._write_run_metadata()
+        dataset, steps = provide_dataset(
+            self.tfrecord_dir,
+            global_batch_size=c.batch_size,
+            image_size=c.image_size,
+            channels=c.channels,
+            noise_dim=c.noise_dim,
+            seed=c.seed,
+            start_epoch=start,
+            end_epoch=c.epochs,
+            steps_per_epoch_cap=c.steps_per_epoch,
+        )
+        writer = tf.summary.create_file_writer(str(self.model_dir / "images"))
+        callbacks = [
+            Throughput(c.batch_size),
+            EpochImages(self.gan.generate, self.fixed_noise(), self.run_dir, c.dataset, writer),
+            EpochCheckpoint(self.manager, self.epoch, c.checkpoint_every),
+            keras.callbacks.TensorBoard(
+                log_dir=str(self.model_dir / "tensorboard"), write_graph=False
+            ),
+        ]
+        verbose = c.verbose if c.verbose >= 0 else (1 if sys.stdout.isatty() else 2)
+        history = self.gan.fit(
+            dataset,
+            epochs=c.epochs,
+            initial_epoch=start,
+            steps_per_epoch=steps,
+            callbacks=callbacks,
+            verbose=verbose,
+            shuffle=False,
+        )
+        return {k: v[-1] for k, v in history.history.items()}
+
+    def _write_run_metadata(self) -> None:
+        self.run_dir.mkdir(parents=True, exist_ok=True)
+        self.model_dir.mkdir(parents=True, exist_ok=True)
+        self.config.to_json(self.model_dir / "config.json")
+        if self.config.flags_text:
+            (self.run_dir / "flags.txt").write_text(self.config.flags_text)
+        reals = self.run_dir / "reals.png"
+        if not reals.exists():
+            images = decode_images(self.tfrecord_dir, self.config.image_size, self.config.channels)
+            batch = next(iter(images.batch(self.config.grid_size)))
+            save_grid(batch.numpy(), reals, title=f"{self.spec.name} · real images")
+
+    # --- use --------------------------------------------------------------------------------
+    def generate(self, num_images: int, seed: int = 0) -> np.ndarray:
+        """``num_images`` images in [-1, 1] from the latest checkpoint (EMA G if any)."""
+        self.restore()
+        noise = np.random.default_rng(seed).standard_normal((num_images, self.config.noise_dim))
+        return np.asarray(self.gan.generate(tf.constant(noise, tf.float32)))

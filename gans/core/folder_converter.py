@@ -1,0 +1,120 @@
+"""Any folder of images → TFRecords, through the shared writer.
+
+Files are read with ``gans.core.image_io`` (PNG, JPEG, GIF, WebP, BMP, TIFF, SVG; every
+colour mode; EXIF rotation; crop or pad to square). Files that cannot become an image are
+listed in the manifest with the reason; nothing else is lost.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+from gans.core.errors import MissingDataError
+from gans.core.image_io import ImageSkipped, iter_image_files, load_image
+from gans.core.tfrecord_writer import ImageRecord, SkippedFile, write_tfrecords
+
+NAMED_COLOURS = {"white": (255, 255, 255), "black": (0, 0, 0), "gray": (128, 128, 128)}
+
+
+@dataclasses.dataclass(frozen=True)
+class ConvertOptions:
+    """How source images become training images.
+
+    Attributes:
+      image_size: stored size (square).
+      channels: 1 (gray), 3 (RGB; alpha composited on ``background``) or 4 (RGBA kept).
+      fit: "crop" (center-crop to square) or "pad" (pad with ``background``).
+      background: colour name or "R,G,B".
+    """
+
+    image_size: int
+    channels: int
+    fit: str = "crop"
+    background: str = "white"
+
+    def background_rgb(self) -> tuple[int, int, int]:
+        return parse_colour(self.background)
+
+    @property
+    def tag(self) -> str:
+        """Folder name distinguishing conversions made with different options."""
+        tag = f"{self.image_size}px_{self.channels}ch_{self.fit}"
+        if self.channels != 4 or self.fit == "pad":
+            tag += "_" + self.background.replace(",", "-").replace("#", "")
+        return tag
+
+
+def parse_colour(text: str) -> tuple[int, int, int]:
+    """``white``/``black``/``gray`` or ``R,G,B`` (0-255) → a tuple; one-line ValueError."""
+    if text in NAMED_COLOURS:
+        return NAMED_COLOURS[text]
+    try:
+        rgb = tuple(int(v) for v in text.split(","))
+    except ValueError:
+        rgb = ()
+    if len(rgb) != 3 or not all(0 <= v <= 255 for v in rgb):
+        raise ValueError(f"colour {text!r}: use white, black, gray or R,G,B with values 0-255")
+    return rgb  # type: ignore[return-value]
+
+
+def folder_records(
+    source_dir: str | os.PathLike,
+    options: ConvertOptions,
+    select: Callable[[Path], bool] | None = None,
+) -> Iterator[ImageRecord | SkippedFile]:
+    """One record per file under ``source_dir`` (``select`` filters which files count)."""
+    root = Path(source_dir)
+    pending: list[SkippedFile] = []
+
+    def on_skip(path: Path, reason: str) -> None:
+        pending.append(SkippedFile(_relative(path, root), reason))
+
+    for path in iter_image_files(root, on_skip=on_skip):
+        yield from pending
+        pending.clear()
+        if select is not None and not select(path):
+            continue
+        key = _relative(path, root)
+        try:
+            image = load_image(
+                path, options.image_size, options.channels, options.fit, options.background_rgb()
+            )
+        except ImageSkipped as skipped:
+            yield SkippedFile(key, skipped.reason)
+        else:
+            yield ImageRecord(image, key)
+    yield from pending
+
+
+def _relative(path: Path, root: Path) -> str:
+    try:
+        rel = path.relative_to(root)
+    except ValueError:
+        rel = path
+    return os.fsdecode(rel).encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+def convert_folder(
+    source_dir: str | os.PathLike,
+    out_dir: str | os.PathLike,
+    name: str,
+    options: ConvertOptions,
+    select: Callable[[Path], bool] | None = None,
+    missing_hint: str = "",
+) -> dict:
+    """Convert every image under ``source_dir``; return the manifest."""
+    if not Path(source_dir).is_dir():
+        hint = f"; {missing_hint}" if missing_hint else ""
+        raise MissingDataError(f"{source_dir}: no such folder of images{hint}")
+    return write_tfrecords(
+        folder_records(source_dir, options, select),
+        out_dir,
+        name,
+        options.image_size,
+        options.channels,
+        source=str(source_dir),
+        extra={"fit": options.fit, "background": options.background},
+    )

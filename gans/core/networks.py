@@ -1,0 +1,191 @@
+"""Network builders: fully connected and DCGAN generators/discriminators.
+
+Sizes: 28 (MNIST) and any power of two from 32 to 256; channels 1, 3 or 4. Generators end
+in ``tanh`` (images in [-1, 1]); discriminators return one float32 logit per image, so
+losses stay in float32 under mixed precision. Dataset packages choose a builder by name
+(``NETWORKS``), they do not re-implement one.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections.abc import Callable
+
+import keras
+from keras import layers
+
+SUPPORTED_SIZES = (28, 32, 64, 128, 256)
+SUPPORTED_CHANNELS = (1, 3, 4)
+
+
+@dataclasses.dataclass(frozen=True)
+class NetworkOptions:
+    """Knobs shared by the builders.
+
+    Attributes:
+      width: filters of the widest-resolution conv layer (DCGAN's ngf/ndf, 64).
+      max_filters: cap on filters at low resolutions.
+      d_norm: discriminator normalization: "batch" (DCGAN), "layer" (WGAN-GP safe), "none".
+      spectral_norm: wrap discriminator Conv/Dense in spectral normalization (Miyato 2018).
+      minibatch_std: append a minibatch-stddev feature map before the D head (Karras 2018).
+      minibatch_disc: kernels of a minibatch-discrimination layer in the D head, 0 = off
+        (Salimans et al. 2016, §3.2).
+      dropout: dropout rate in the fully connected discriminator.
+    """
+
+    width: int = 64
+    max_filters: int = 512
+    d_norm: str = "batch"
+    spectral_norm: bool = False
+    minibatch_std: bool = False
+    minibatch_disc: int = 0
+    dropout: float = 0.3
+
+
+def check_shape(image_size: int, channels: int) -> None:
+    """One-line ``ValueError`` for an image size or channel count no builder supports."""
+    if image_size not in SUPPORTED_SIZES:
+        raise ValueError(f"image size {image_size} not supported; choose one of {SUPPORTED_SIZES}")
+    if channels not in SUPPORTED_CHANNELS:
+        raise ValueError(f"channels {channels} not supported; choose one of {SUPPORTED_CHANNELS}")
+
+
+def _base_and_upsamples(image_size: int) -> tuple[int, int]:
+    """Start resolution and number of 2x upsamplings: 28 = 7·2², 2^k = 4·2^(k-2)."""
+    if image_size == 28:
+        return 7, 2
+    return 4, int(math.log2(image_size)) - 2
+
+
+def _batch_norm() -> layers.Layer:
+    """Batch norm over the *global* batch, so N replicas train like one.
+
+    Momentum 0.9 (PyTorch's 0.1, the DCGAN reference) rather than Keras's 0.99: the moving
+    statistics used for sampling then catch up within tens of steps, not hundreds.
+    """
+    return layers.BatchNormalization(momentum=0.9, synchronized=True)
+
+
+def _maybe_sn(layer: layers.Layer, opts: NetworkOptions) -> layers.Layer:
+    return layers.SpectralNormalization(layer) if opts.spectral_norm else layer
+
+
+def _d_norm(opts: NetworkOptions) -> layers.Layer | None:
+    if opts.d_norm == "batch":
+        return _batch_norm()
+    if opts.d_norm == "layer":
+        return layers.LayerNormalization()
+    if opts.d_norm == "none":
+        return None
+    raise ValueError(f"unknown d_norm {opts.d_norm!r}; choose batch, layer or none")
+
+
+def _d_head(x, opts: NetworkOptions):
+    """Flatten (+ optional minibatch features) → one float32 logit."""
+    if opts.minibatch_std and len(x.shape) == 4:
+        from gans.core.gan_layers import MinibatchStdDev
+
+        x = MinibatchStdDev()(x)
+    x = layers.Flatten()(x)
+    if opts.minibatch_disc > 0:
+        from gans.core.gan_layers import MinibatchDiscrimination
+
+        x = MinibatchDiscrimination(num_kernels=opts.minibatch_disc, kernel_dim=5)(x)
+    x = _maybe_sn(layers.Dense(1), opts)(x)
+    return layers.Activation("linear", dtype="float32", name="logit")(x)
+
+
+def dcgan_generator(
+    image_size: int, channels: int, noise_dim: int, opts: NetworkOptions = NetworkOptions()
+) -> keras.Model:
+    """DCGAN generator (Radford et al. 2016): project, then stride-2 transposed convs."""
+    check_shape(image_size, channels)
+    base, ups = _base_and_upsamples(image_size)
+    filters = min(opts.width * 2 ** (ups - 1), opts.max_filters)
+    z = keras.Input((noise_dim,), name="noise")
+    x = layers.Dense(base * base * filters, use_bias=False)(z)
+    x = _batch_norm()(x)
+    x = layers.ReLU()(x)
+    x = layers.Reshape((base, base, filters))(x)
+    for i in range(ups - 1):
+        filters = min(opts.width * 2 ** (ups - 2 - i), opts.max_filters)
+        x = layers.Conv2DTranspose(filters, 4, strides=2, padding="same", use_bias=False)(x)
+        x = _batch_norm()(x)
+        x = layers.ReLU()(x)
+    x = layers.Conv2DTranspose(channels, 4, strides=2, padding="same")(x)
+    out = layers.Activation("tanh", dtype="float32", name="image")(x)
+    return keras.Model(z, out, name="dcgan_generator")
+
+
+def dcgan_discriminator(
+    image_size: int, channels: int, opts: NetworkOptions = NetworkOptions()
+) -> keras.Model:
+    """DCGAN discriminator: stride-2 convs with LeakyReLU(0.2), no norm on the first."""
+    check_shape(image_size, channels)
+    _, downs = _base_and_upsamples(image_size)
+    img = keras.Input((image_size, image_size, channels), name="image")
+    x = img
+    for i in range(downs):
+        filters = min(opts.width * 2**i, opts.max_filters)
+        x = _maybe_sn(layers.Conv2D(filters, 4, strides=2, padding="same"), opts)(x)
+        norm = _d_norm(opts) if i > 0 and not opts.spectral_norm else None
+        if norm is not None:
+            x = norm(x)
+        x = layers.LeakyReLU(0.2)(x)
+    return keras.Model(img, _d_head(x, opts), name="dcgan_discriminator")
+
+
+def fc_generator(
+    image_size: int, channels: int, noise_dim: int, opts: NetworkOptions = NetworkOptions()
+) -> keras.Model:
+    """Fully connected generator (Goodfellow et al. 2014 style): 256-512-1024, tanh."""
+    check_shape(image_size, channels)
+    z = keras.Input((noise_dim,), name="noise")
+    x = z
+    for units in (256, 512, 1024):
+        x = layers.Dense(units)(x)
+        x = _batch_norm()(x)
+        x = layers.LeakyReLU(0.2)(x)
+    x = layers.Dense(image_size * image_size * channels)(x)
+    x = layers.Reshape((image_size, image_size, channels))(x)
+    out = layers.Activation("tanh", dtype="float32", name="image")(x)
+    return keras.Model(z, out, name="fc_generator")
+
+
+def fc_discriminator(
+    image_size: int, channels: int, opts: NetworkOptions = NetworkOptions()
+) -> keras.Model:
+    """Fully connected discriminator: 1024-512-256 with LeakyReLU(0.2) and dropout."""
+    check_shape(image_size, channels)
+    img = keras.Input((image_size, image_size, channels), name="image")
+    x = layers.Flatten()(img)
+    for units in (1024, 512, 256):
+        x = _maybe_sn(layers.Dense(units), opts)(x)
+        x = layers.LeakyReLU(0.2)(x)
+        if opts.dropout > 0:
+            x = layers.Dropout(opts.dropout)(x)
+    return keras.Model(img, _d_head(x, opts), name="fc_discriminator")
+
+
+GeneratorBuilder = Callable[..., keras.Model]
+DiscriminatorBuilder = Callable[..., keras.Model]
+
+NETWORKS: dict[str, tuple[GeneratorBuilder, DiscriminatorBuilder]] = {
+    "dcgan": (dcgan_generator, dcgan_discriminator),
+    "fc": (fc_generator, fc_discriminator),
+}
+
+
+def build_networks(
+    name: str,
+    image_size: int,
+    channels: int,
+    noise_dim: int,
+    opts: NetworkOptions = NetworkOptions(),
+) -> tuple[keras.Model, keras.Model]:
+    """``(generator, discriminator)`` for a ``--network`` value."""
+    if name not in NETWORKS:
+        raise ValueError(f"unknown network {name!r}; choose one of {sorted(NETWORKS)}")
+    make_g, make_d = NETWORKS[name]
+    return make_g(image_size, channels, noise_dim, opts), make_d(image_size, channels, opts)

@@ -1,0 +1,127 @@
+"""The one tf.data provider: TFRecord shards → batches of (images in [-1, 1], noise).
+
+The noise is a pure function of ``(seed, epoch, step)``, so a resumed run draws exactly the
+noise an uninterrupted one would have. The shuffle order is seeded by ``(seed, first epoch
+of this process)``: deterministic for a given resume point, but not the order an
+uninterrupted run would have used (tf.data's shuffle takes only a Python seed).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import tensorflow as tf
+
+from gans.core.tfrecord_writer import read_manifest
+
+_FEATURES = {
+    "image": tf.io.FixedLenFeature([], tf.string),
+    "label": tf.io.FixedLenFeature([], tf.int64, default_value=-1),
+}
+
+
+def dataset_info(tfrecord_dir: str | os.PathLike) -> dict:
+    """The manifest of a converted dataset, with a one-line error if there is none."""
+    manifest = read_manifest(tfrecord_dir)
+    if manifest is None:
+        raise FileNotFoundError(
+            f"{tfrecord_dir}: no converted dataset (manifest.json missing); run the converter"
+        )
+    missing = [s for s in manifest["shards"] if not (Path(tfrecord_dir) / s).is_file()]
+    if missing:
+        raise FileNotFoundError(
+            f"{Path(tfrecord_dir) / missing[0]}: shard listed in the manifest is missing; "
+            "delete the folder and convert again"
+        )
+    return manifest
+
+
+def steps_per_epoch(count: int, global_batch_size: int, cap: int = 0) -> int:
+    """Full batches per epoch (drop remainder), optionally capped by ``cap`` > 0."""
+    steps = count // global_batch_size
+    if steps == 0:
+        raise ValueError(
+            f"dataset has {count} images, fewer than one batch of {global_batch_size}; "
+            "lower --batch_size"
+        )
+    return min(steps, cap) if cap > 0 else steps
+
+
+def decode_images(
+    tfrecord_dir: str | os.PathLike, image_size: int, channels: int, with_labels: bool = False
+) -> tf.data.Dataset:
+    """Parse → decode PNG → resize if needed → float32 in [-1, 1] (no shuffle, no batch)."""
+    manifest = dataset_info(tfrecord_dir)
+    if manifest["channels"] != channels:
+        raise ValueError(
+            f"{tfrecord_dir}: stored images have {manifest['channels']} channels, "
+            f"training asks for {channels}; convert again with the right channels"
+        )
+    files = [str(Path(tfrecord_dir) / s) for s in manifest["shards"]]
+    stored = manifest["image_size"]
+
+    def parse(record: tf.Tensor):
+        parsed = tf.io.parse_single_example(record, _FEATURES)
+        image = tf.io.decode_png(parsed["image"], channels=channels)
+        image = tf.ensure_shape(image, [stored, stored, channels])
+        image = tf.cast(image, tf.float32)
+        if stored != image_size:
+            image = tf.image.resize(image, [image_size, image_size], antialias=True)
+        image = tf.clip_by_value(image / 127.5 - 1.0, -1.0, 1.0)
+        return (image, parsed["label"]) if with_labels else image
+
+    files_ds = tf.data.Dataset.from_tensor_slices(files)
+    records = files_ds.interleave(
+        tf.data.TFRecordDataset,
+        cycle_length=min(len(files), 8),
+        num_parallel_calls=tf.data.AUTOTUNE,
+        deterministic=True,
+    )
+    return records.map(parse, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
+
+
+def provide_dataset(
+    tfrecord_dir: str | os.PathLike,
+    global_batch_size: int,
+    image_size: int,
+    channels: int,
+    noise_dim: int,
+    seed: int = 0,
+    start_epoch: int = 0,
+    end_epoch: int = 1,
+    steps_per_epoch_cap: int = 0,
+    cache: bool = True,
+    shuffle_buffer: int = 10_000,
+) -> tuple[tf.data.Dataset, int]:
+    """Batches ``(images [B, S, S, C] in [-1, 1], noise [B, noise_dim])`` and steps/epoch.
+
+    Steps: interleave shards → parse → decode PNG → resize (if stored at another size) →
+    scale to [-1, 1] → cache (in memory) → shuffle (reshuffled each epoch) →
+    batch(drop_remainder) → take(steps) → repeat for epochs ``start_epoch`` … ``end_epoch - 1``
+    → noise N(0, 1) seeded by (seed, epoch, step) → prefetch(AUTOTUNE), so
+    ``fit(initial_epoch=start_epoch, steps_per_epoch=steps)`` consumes it exactly.
+    """
+    count = dataset_info(tfrecord_dir)["count"]
+    steps = steps_per_epoch(count, global_batch_size, steps_per_epoch_cap)
+    images = decode_images(tfrecord_dir, image_size, channels)
+    if cache:
+        images = images.cache()
+    epochs = max(end_epoch - start_epoch, 0)
+    shuffled = images.shuffle(
+        min(count, shuffle_buffer),
+        seed=seed * 1_000_003 + start_epoch,
+        reshuffle_each_iteration=True,
+    )
+    batches = shuffled.batch(global_batch_size, drop_remainder=True).take(steps).repeat(epochs)
+
+    def add_noise(index: tf.Tensor, batch: tf.Tensor):
+        epoch = start_epoch + index // steps
+        noise = tf.random.stateless_normal(
+            [global_batch_size, noise_dim],
+            seed=tf.stack([tf.cast(seed, tf.int64) * 1_000_003 + epoch, index % steps]),
+        )
+        return batch, noise
+
+    dataset = batches.enumerate().map(add_noise).prefetch(tf.data.AUTOTUNE)
+    return dataset, steps

@@ -1,0 +1,193 @@
+"""One TFRecord exporter for every dataset (stylegan2-ada ``dataset_tool`` idea).
+
+Per-dataset readers only yield ``ImageRecord`` / ``SkippedFile`` items; this module encodes
+images as PNG, drops exact duplicates, writes tfds-style shards
+``<name>-train.tfrecord-00000-of-00004`` and a ``manifest.json`` (count, skipped files and
+why, duplicates, source, image size). Writes are atomic: everything goes to a temporary
+folder that is renamed into place only after the manifest is written, so an interrupted
+conversion never leaves shards that look complete.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import os
+import shutil
+import time
+from collections.abc import Iterable
+from pathlib import Path
+
+import cv2
+import numpy as np
+import tensorflow as tf
+
+MANIFEST = "manifest.json"
+SHARD_BYTES = 64 << 20  # start a new shard after ~64 MiB of encoded images
+
+
+@dataclasses.dataclass(frozen=True)
+class ImageRecord:
+    """One image ready to store: uint8 ``[H, W, C]``, optional class label, a source key."""
+
+    image: np.ndarray
+    key: str
+    label: int = -1
+
+
+@dataclasses.dataclass(frozen=True)
+class SkippedFile:
+    """A source item that could not become an image, and why."""
+
+    key: str
+    reason: str
+
+
+def encode_png(image: np.ndarray) -> bytes:
+    """PNG bytes of a uint8 ``[H, W, C]`` RGB(A)/gray array (OpenCV: fast, low compression)."""
+    if image.ndim == 2:
+        image = image[..., None]
+    channels = image.shape[-1]
+    if channels == 3:
+        image = cv2.cvtColor(image, cv2.COLOR_RGB2BGR)
+    elif channels == 4:
+        image = cv2.cvtColor(image, cv2.COLOR_RGBA2BGRA)
+    ok, buf = cv2.imencode(".png", image, [cv2.IMWRITE_PNG_COMPRESSION, 1])
+    if not ok:
+        raise ValueError("PNG encoding failed")
+    return buf.tobytes()
+
+
+def _example(png: bytes, shape: tuple[int, ...], label: int, key: str) -> bytes:
+    def int_feature(v: int) -> tf.train.Feature:
+        return tf.train.Feature(int64_list=tf.train.Int64List(value=[v]))
+
+    def bytes_feature(v: bytes) -> tf.train.Feature:
+        return tf.train.Feature(bytes_list=tf.train.BytesList(value=[v]))
+
+    feature = {
+        "image": bytes_feature(png),
+        "height": int_feature(shape[0]),
+        "width": int_feature(shape[1]),
+        "channels": int_feature(shape[2]),
+        "label": int_feature(label),
+        "key": bytes_feature(key.encode("utf-8", "backslashreplace")),
+    }
+    return tf.train.Example(features=tf.train.Features(feature=feature)).SerializeToString()
+
+
+def shard_name(name: str, split: str, index: int, total: int) -> str:
+    """tfds-style shard file name."""
+    return f"{name}-{split}.tfrecord-{index:05d}-of-{total:05d}"
+
+
+def write_tfrecords(
+    items: Iterable[ImageRecord | SkippedFile],
+    out_dir: str | os.PathLike,
+    name: str,
+    image_size: int,
+    channels: int,
+    source: str,
+    split: str = "train",
+    shard_bytes: int = SHARD_BYTES,
+    dedupe: bool = True,
+    extra: dict | None = None,
+) -> dict:
+    """Write ``items`` as sharded TFRecords + manifest into ``out_dir``; return the manifest.
+
+    Every image must already be uint8 ``[image_size, image_size, channels]``. An existing
+    ``out_dir`` is replaced only once the new one is complete.
+    """
+    out_dir = Path(out_dir)
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    tmp_dir = out_dir.with_name(f".{out_dir.name}.tmp-{os.getpid()}")
+    shutil.rmtree(tmp_dir, ignore_errors=True)
+    tmp_dir.mkdir()
+    start = time.time()
+    seen: dict[str, str] = {}
+    skipped: list[dict] = []
+    duplicates: list[dict] = []
+    labels: dict[int, int] = {}
+    shards: list[Path] = []
+    writer, shard_size, count = None, 0, 0
+    try:
+        for item in items:
+            if isinstance(item, SkippedFile):
+                skipped.append({"file": item.key, "reason": item.reason})
+                continue
+            image = item.image if item.image.ndim == 3 else item.image[..., None]
+            if image.shape != (image_size, image_size, channels) or image.dtype != np.uint8:
+                raise ValueError(
+                    f"{item.key}: image is {image.dtype}{image.shape}, expected uint8"
+                    f"{(image_size, image_size, channels)}"
+                )
+            if dedupe:
+                digest = hashlib.sha256(image.tobytes()).hexdigest()
+                if digest in seen:
+                    duplicates.append({"file": item.key, "duplicate_of": seen[digest]})
+                    continue
+                seen[digest] = item.key
+            png = encode_png(image)
+            if writer is None or shard_size >= shard_bytes:
+                if writer is not None:
+                    writer.close()
+                shards.append(tmp_dir / f"shard-{len(shards):05d}")
+                writer = tf.io.TFRecordWriter(str(shards[-1]))
+                shard_size = 0
+            writer.write(_example(png, image.shape, item.label, item.key))
+            shard_size += len(png)
+            count += 1
+            if item.label >= 0:
+                labels[item.label] = labels.get(item.label, 0) + 1
+    finally:
+        if writer is not None:
+            writer.close()
+    if count == 0:
+        shutil.rmtree(tmp_dir, ignore_errors=True)
+        reasons = "; ".join(f"{s['file']}: {s['reason']}" for s in skipped[:3])
+        raise ValueError(
+            f"no usable images from {source}" + (f" ({reasons} ...)" if reasons else "")
+        )
+    files = []
+    for index, path in enumerate(shards):
+        final = shard_name(name, split, index, len(shards))
+        path.rename(tmp_dir / final)
+        files.append(final)
+    manifest = {
+        "name": name,
+        "split": split,
+        "source": source,
+        "image_size": image_size,
+        "channels": channels,
+        "count": count,
+        "shards": files,
+        "label_counts": {str(k): v for k, v in sorted(labels.items())},
+        "num_classes": (max(labels) + 1) if labels else 0,
+        "skipped": skipped,
+        "duplicates": duplicates,
+        "seconds": round(time.time() - start, 2),
+        **(extra or {}),
+    }
+    (tmp_dir / MANIFEST).write_text(json.dumps(manifest, indent=1, ensure_ascii=False))
+    if out_dir.exists():
+        old = out_dir.with_name(f".{out_dir.name}.old-{os.getpid()}")
+        out_dir.rename(old)
+        tmp_dir.rename(out_dir)
+        shutil.rmtree(old, ignore_errors=True)
+    else:
+        tmp_dir.rename(out_dir)
+    return manifest
+
+
+def read_manifest(tfrecord_dir: str | os.PathLike) -> dict | None:
+    """The manifest of a complete conversion in ``tfrecord_dir``, or ``None`` if absent."""
+    path = Path(tfrecord_dir) / MANIFEST
+    if not path.is_file():
+        return None
+    try:
+        return json.loads(path.read_text())
+    except (OSError, ValueError) as err:
+        raise ValueError(
+            f"{path}: unreadable manifest ({err}); delete the folder and convert again"
+        ) from None
