@@ -1,0 +1,1 @@
+"""Scrapy project that downloads raw GAN training images from public JSON APIs."""

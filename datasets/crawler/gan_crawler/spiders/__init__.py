@@ -1,0 +1,1 @@
+"""Spiders, one per public API: PokeAPI, YGOPRODeck, Scryfall."""
