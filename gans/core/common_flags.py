@@ -18,6 +18,7 @@ from gans.core.errors import UserError
 from gans.core.folder_converter import parse_colour
 from gans.core.losses import LOSSES
 from gans.core.networks import NETWORKS, SUPPORTED_SIZES
+from gans.core.provider import DATA_AUGMENTATIONS
 
 FLAGS = flags.FLAGS
 
@@ -35,6 +36,10 @@ def _valid_range(text: str | None) -> bool:
     except ValueError:
         return False
     return r is None or r[0] <= r[1]
+
+
+def _valid_policy(text: str) -> bool:
+    return set(filter(None, text.split(","))) <= {"color", "translation", "cutout"}
 
 
 def _valid_colour(text: str | None) -> bool:
@@ -89,6 +94,14 @@ def define_common_flags() -> None:
     flags.DEFINE_float("monitor_factor", 0.0, "Train D only while D_loss > f*G_loss; 0 = off.")
     flags.DEFINE_bool("boost", False, "Boost training: random D-only/G-only/noisy windows.")
     flags.DEFINE_float("ema_decay", 0.0, "EMA of generator weights for sampling; 0 = off.")
+    flags.DEFINE_enum(
+        "augment", "none", ["none", "diffaugment", "ada"], "Augment what D sees (reals and fakes)."
+    )
+    flags.DEFINE_string("augment_policy", "color,translation,cutout", "DiffAugment ops.")
+    flags.DEFINE_float("ada_target", 0.6, "ADA target for E[sign(D(real))] (Karras 2020).")
+    flags.DEFINE_string(
+        "data_augment", "", "Input-pipeline augmentation: any of flip,rotate,shift,zoom."
+    )
     flags.DEFINE_enum("d_norm", "batch", ["batch", "layer", "none"], "Discriminator norm.")
     flags.DEFINE_bool("spectral_norm", False, "Spectral normalization in D (Miyato 2018).")
     flags.DEFINE_bool("minibatch_std", False, "Minibatch stddev feature in D (Karras 2018).")
@@ -122,6 +135,15 @@ def define_common_flags() -> None:
     )
     flags.register_validator("flip_prob", lambda v: v <= 1, "--flip_prob must be <= 1")
     flags.register_validator("ema_decay", lambda v: v < 1, "--ema_decay must be < 1")
+    flags.register_validator(
+        "data_augment",
+        lambda v: not v or set(v.split(",")) <= set(DATA_AUGMENTATIONS),
+        f"--data_augment must be a comma list of {','.join(DATA_AUGMENTATIONS)}",
+    )
+    flags.register_validator(
+        "augment_policy", _valid_policy, "--augment_policy: comma list of color,translation,cutout"
+    )
+    flags.register_validator("ada_target", lambda v: 0 < v < 1, "--ada_target must be in (0, 1)")
     for name in ("real_label_range", "fake_label_range"):
         flags.register_validator(
             name, _valid_range, f"--{name} must be 'low,high' with low <= high"
@@ -176,6 +198,10 @@ def config_from_flags(dataset: str) -> TrainConfig:
         monitor_factor=f.monitor_factor,
         boost=f.boost,
         ema_decay=f.ema_decay,
+        augment=f.augment,
+        augment_policy=f.augment_policy,
+        ada_target=f.ada_target,
+        data_augment=f.data_augment,
         d_norm=f.d_norm,
         spectral_norm=f.spectral_norm,
         minibatch_std=f.minibatch_std,

@@ -50,6 +50,10 @@ class TrainConfig:
     monitor_factor: float = 0.0
     boost: bool = False
     ema_decay: float = 0.0
+    augment: str = "none"
+    augment_policy: str = "color,translation,cutout"
+    ada_target: float = 0.6
+    data_augment: str = ""
     d_norm: str = "batch"
     spectral_norm: bool = False
     minibatch_std: bool = False

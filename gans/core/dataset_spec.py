@@ -58,7 +58,7 @@ def folder_dataset(
     name: str,
     image_size: int,
     channels: int,
-    default_source: Callable[[], Path],
+    default_source: Callable[[ConvertOptions], Path],
     missing_hint: str,
     select: Callable[[Path], bool] | None = None,
     **fields,
@@ -66,7 +66,7 @@ def folder_dataset(
     """A spec whose source is a folder of image files (``--source_dir`` or a default)."""
 
     def convert(source_dir: str | None, out_dir: Path, options: ConvertOptions) -> dict:
-        source = Path(source_dir) if source_dir else default_source()
+        source = Path(source_dir) if source_dir else default_source(options)
         return convert_folder(source, out_dir, name, options, select, missing_hint)
 
     return DatasetSpec(

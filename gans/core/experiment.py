@@ -8,6 +8,7 @@ dataset on first use, restores the latest checkpoint and trains the remaining ep
 from __future__ import annotations
 
 import dataclasses
+import functools
 import logging
 import sys
 from pathlib import Path
@@ -16,6 +17,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from gans.core.augment import AdaptiveAugment, diff_augment
 from gans.core.callbacks import EpochCheckpoint, EpochImages, Throughput
 from gans.core.config import TrainConfig
 from gans.core.contact_sheet import write_contact_sheet
@@ -90,6 +92,17 @@ def label_policy(config: TrainConfig) -> LabelPolicy:
     return LabelPolicy(real_range=tuple(real), fake_range=tuple(fake), flip_prob=config.flip_prob)
 
 
+def make_augment(config: TrainConfig):
+    """The discriminator-input augmentation of ``--augment`` (create under the scope)."""
+    if config.augment == "diffaugment":
+        return functools.partial(diff_augment, policy=config.augment_policy)
+    if config.augment == "ada":
+        return AdaptiveAugment(target=config.ada_target)
+    if config.augment == "none":
+        return None
+    raise ValueError(f"--augment={config.augment}: use none, diffaugment or ada")
+
+
 class GANExperiment:
     """A configured GAN on one dataset: ``train()``, ``generate(n)``, ``restore()``."""
 
@@ -115,6 +128,7 @@ class GANExperiment:
             rng=self.gan.rng,
             epoch=self.epoch,
             **({"ema_generator": self.gan.ema_generator} if self.gan.ema_generator else {}),
+            **({"ada": self.gan.augment} if isinstance(self.gan.augment, AdaptiveAugment) else {}),
         )
         self.manager = tf.train.CheckpointManager(
             self.checkpoint,
@@ -149,6 +163,7 @@ class GANExperiment:
             clip_value=c.clip_value,
             gp_weight=c.gp_weight,
             r1_weight=c.r1_weight,
+            augment=make_augment(c),
             ema_decay=c.ema_decay,
             seed=c.seed,
         )
@@ -221,6 +236,7 @@ class GANExperiment:
             start_epoch=start,
             end_epoch=c.epochs,
             steps_per_epoch_cap=c.steps_per_epoch,
+            data_augment=tuple(filter(None, c.data_augment.split(","))),
         )
         writer = tf.summary.create_file_writer(str(self.model_dir / "images"))
         callbacks = [

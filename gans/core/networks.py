@@ -68,7 +68,10 @@ def _batch_norm() -> layers.Layer:
 
 
 def _maybe_sn(layer: layers.Layer, opts: NetworkOptions) -> layers.Layer:
-    return layers.SpectralNormalization(layer) if opts.spectral_norm else layer
+    """Spectral normalization as a reparametrization W/σ(W) (see gan_layers.SpectralNorm)."""
+    from gans.core.gan_layers import spectral_norm
+
+    return spectral_norm(layer, enabled=opts.spectral_norm)
 
 
 def _d_norm(opts: NetworkOptions) -> layers.Layer | None:

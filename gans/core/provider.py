@@ -15,6 +15,8 @@ import tensorflow as tf
 
 from gans.core.tfrecord_writer import read_manifest
 
+DATA_AUGMENTATIONS = ("flip", "rotate", "shift", "zoom")
+
 _FEATURES = {
     "image": tf.io.FixedLenFeature([], tf.string),
     "label": tf.io.FixedLenFeature([], tf.int64, default_value=-1),
@@ -81,6 +83,23 @@ def decode_images(
     return records.map(parse, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
 
 
+def classic_augmentation(names: tuple[str, ...], seed: int = 0):
+    """Keras preprocessing layers for ``--data_augment`` (flip, rotate ±10°, shift ±10%,
+    zoom ±10%), applied to real batches in the input pipeline (reflect fill)."""
+    import keras
+
+    unknown = set(names) - set(DATA_AUGMENTATIONS)
+    if unknown:
+        raise ValueError(f"unknown data augmentation {sorted(unknown)}; use {DATA_AUGMENTATIONS}")
+    layers = {
+        "flip": lambda: keras.layers.RandomFlip("horizontal", seed=seed),
+        "rotate": lambda: keras.layers.RandomRotation(0.028, fill_mode="reflect", seed=seed),
+        "shift": lambda: keras.layers.RandomTranslation(0.1, 0.1, fill_mode="reflect", seed=seed),
+        "zoom": lambda: keras.layers.RandomZoom(0.1, fill_mode="reflect", seed=seed),
+    }
+    return keras.Sequential([layers[n]() for n in DATA_AUGMENTATIONS if n in names])
+
+
 def provide_dataset(
     tfrecord_dir: str | os.PathLike,
     global_batch_size: int,
@@ -93,13 +112,15 @@ def provide_dataset(
     steps_per_epoch_cap: int = 0,
     cache: bool = True,
     shuffle_buffer: int = 10_000,
+    data_augment: tuple[str, ...] = (),
 ) -> tuple[tf.data.Dataset, int]:
     """Batches ``(images [B, S, S, C] in [-1, 1], noise [B, noise_dim])`` and steps/epoch.
 
     Steps: interleave shards → parse → decode PNG → resize (if stored at another size) →
     scale to [-1, 1] → cache (in memory) → shuffle (reshuffled each epoch) →
     batch(drop_remainder) → take(steps) → repeat for epochs ``start_epoch`` … ``end_epoch - 1``
-    → noise N(0, 1) seeded by (seed, epoch, step) → prefetch(AUTOTUNE), so
+    → classic augmentation (``data_augment``) → noise N(0, 1) seeded by (seed, epoch, step)
+    → prefetch(AUTOTUNE), so
     ``fit(initial_epoch=start_epoch, steps_per_epoch=steps)`` consumes it exactly.
     """
     count = dataset_info(tfrecord_dir)["count"]
@@ -123,5 +144,27 @@ def provide_dataset(
         )
         return batch, noise
 
+    if data_augment:
+        augmenter = classic_augmentation(data_augment, seed)
+        batches = batches.map(lambda b: augmenter(b, training=True), num_parallel_calls=2)
     dataset = batches.enumerate().map(add_noise).prefetch(tf.data.AUTOTUNE)
     return dataset, steps
+
+
+def provide_for_spec(
+    spec,
+    data_dir: str | os.PathLike,
+    batch_size: int,
+    image_size: int | None = None,
+    channels: int | None = None,
+    noise_dim: int = 100,
+    **kwargs,
+) -> tuple[tf.data.Dataset, int]:
+    """``provide_dataset`` on a dataset package's converted records (default storage)."""
+    from gans.core.folder_converter import ConvertOptions
+
+    size, ch = image_size or spec.image_size, channels or spec.channels
+    options = ConvertOptions(size, ch, spec.fit, spec.background)
+    return provide_dataset(
+        spec.tfrecord_dir(data_dir, options), batch_size, size, ch, noise_dim, **kwargs
+    )

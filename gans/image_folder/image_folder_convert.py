@@ -1,0 +1,12 @@
+"""Convert any folder of images to TFRecords (+ contact sheet) without training.
+
+python gans/image_folder/image_folder_convert.py --source_dir=my_pictures/ --name=forest
+"""
+
+from gans.image_folder.image_folder_dataset import define_name_flag, spec_from_flags
+
+if __name__ == "__main__":
+    from gans.core.entry import run_conversion
+
+    define_name_flag()
+    run_conversion(spec_from_flags)

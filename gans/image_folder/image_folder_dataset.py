@@ -1,0 +1,46 @@
+"""Any folder of images → a GAN, no code needed (one original project used forest photos).
+
+    python gans/image_folder/image_folder_gan.py --source_dir=my_pictures/ --name=forest
+
+Defaults: 64 px RGB, center-cropped, batch 64, 200 epochs, DiffAugment + EMA (most such
+folders hold hundreds to a few thousand pictures).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from gans.core.dataset_spec import DatasetSpec, folder_dataset
+from gans.core.errors import MissingDataError
+from gans.core.recommended import SMALL_SET_DEFAULTS
+
+
+def _no_default(options) -> Path:
+    raise MissingDataError("image_folder needs --source_dir=FOLDER of pictures")
+
+
+def image_folder_spec(name: str = "images") -> DatasetSpec:
+    """A spec named ``name`` (used in datasets/<name>/ and gen_img/<name>/)."""
+    return folder_dataset(
+        name,
+        image_size=64,
+        channels=3,
+        default_source=_no_default,
+        missing_hint="pass --source_dir=FOLDER of pictures",
+        fit="crop",
+        batch_size=64,
+        epochs=200,
+        train_defaults=SMALL_SET_DEFAULTS,
+    )
+
+
+def define_name_flag() -> None:
+    from absl import flags
+
+    flags.DEFINE_string("name", "images", "Dataset name used in datasets/<name>/, gen_img/<name>/.")
+
+
+def spec_from_flags() -> DatasetSpec:
+    from absl import flags
+
+    return image_folder_spec(flags.FLAGS.name)

@@ -1,0 +1,30 @@
+"""Magic: The Gathering card artwork (Scryfall ``art_crop``, or art cut out of scans).
+
+Defaults, and why: 64 px (128 with ``--image_size``); Scryfall's art crops are landscape
+(about 4:3), so the default center-crops to square (``--fit=pad`` keeps the whole art);
+batch 64; 200 epochs. DiffAugment + EMA as for every small set.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from gans.core.dataset_spec import DatasetSpec, folder_dataset
+from gans.core.recommended import SMALL_SET_DEFAULTS
+
+
+def magic_spec() -> DatasetSpec:
+    return folder_dataset(
+        "magic",
+        image_size=64,
+        channels=3,
+        default_source=lambda options: Path("datasets/magic/raw"),
+        missing_hint=(
+            "crawl it first: python datasets/crawler/crawl.py --spider=scryfall "
+            "--out_dir=datasets/magic/raw, or pass --source_dir"
+        ),
+        fit="crop",
+        batch_size=64,
+        epochs=200,
+        train_defaults=SMALL_SET_DEFAULTS,
+    )

@@ -1,0 +1,31 @@
+"""Yu-Gi-Oh! card artwork (YGOPRODeck ``image_url_cropped``, or art cut out of scans).
+
+Defaults, and why: 64 px (128 with ``--image_size``); the art crops are square already
+and scans cut by ``preprocess/crop_card_art.py --layout=yugioh`` are nearly so, so the
+default is a center crop (``--fit=pad`` keeps whole portrait cards, padded); batch 64;
+200 epochs (~12k artworks). DiffAugment + EMA as for every small set.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from gans.core.dataset_spec import DatasetSpec, folder_dataset
+from gans.core.recommended import SMALL_SET_DEFAULTS
+
+
+def yugioh_spec() -> DatasetSpec:
+    return folder_dataset(
+        "yugioh",
+        image_size=64,
+        channels=3,
+        default_source=lambda options: Path("datasets/yugioh/raw"),
+        missing_hint=(
+            "crawl it first: python datasets/crawler/crawl.py --spider=ygoprodeck "
+            "--out_dir=datasets/yugioh/raw, or pass --source_dir"
+        ),
+        fit="crop",
+        batch_size=64,
+        epochs=200,
+        train_defaults=SMALL_SET_DEFAULTS,
+    )
