@@ -109,6 +109,9 @@ def define_common_flags() -> None:
     # Output.
     flags.DEFINE_integer("grid_size", 64, "Images in each epoch grid.")
     flags.DEFINE_integer("checkpoint_every", 1, "Save a checkpoint every N epochs.")
+    flags.DEFINE_integer(
+        "eval_every", 5, "Every N epochs: SWD/MS-SSIM of samples, collapse alarm; 0 = off."
+    )
     flags.DEFINE_integer("verbose", -1, "Keras verbosity: 0, 1 (bar), 2 (line); -1 = auto.")
 
     positive = {
@@ -122,7 +125,14 @@ def define_common_flags() -> None:
     }
     for name, low in positive.items():
         flags.register_validator(name, lambda v, low=low: v >= low, f"--{name} must be >= {low}")
-    for name in ("steps_per_epoch", "r1_weight", "flip_prob", "monitor_factor", "ema_decay"):
+    for name in (
+        "eval_every",
+        "steps_per_epoch",
+        "r1_weight",
+        "flip_prob",
+        "monitor_factor",
+        "ema_decay",
+    ):
         flags.register_validator(name, lambda v: v >= 0, f"--{name} must be >= 0")
     flags.register_validator(
         "image_size",
@@ -208,6 +218,7 @@ def config_from_flags(dataset: str) -> TrainConfig:
         minibatch_disc=f.minibatch_disc,
         grid_size=f.grid_size,
         checkpoint_every=f.checkpoint_every,
+        eval_every=f.eval_every,
         verbose=f.verbose,
         flags_text=f.flags_into_string(),
     )

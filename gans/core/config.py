@@ -59,6 +59,7 @@ class TrainConfig:
     minibatch_std: bool = False
     minibatch_disc: int = 0
     grid_size: int = 64
+    eval_every: int = 0
     checkpoint_every: int = 1
     keep_checkpoints: int = 3
     verbose: int = -1
@@ -70,3 +71,13 @@ class TrainConfig:
     def to_json(self, path: str | Path) -> None:
         data = {k: v for k, v in dataclasses.asdict(self).items() if k != "flags_text"}
         Path(path).write_text(json.dumps(data, indent=1))
+
+    @classmethod
+    def from_json(cls, path: str | Path) -> TrainConfig:
+        """The config a model directory was trained with (unknown keys ignored)."""
+        data = json.loads(Path(path).read_text())
+        fields = {f.name for f in dataclasses.fields(cls)}
+        for key in ("real_label_range", "fake_label_range"):
+            if data.get(key) is not None:
+                data[key] = tuple(data[key])
+        return cls(**{k: v for k, v in data.items() if k in fields})

@@ -23,7 +23,7 @@ from gans.core.config import TrainConfig
 from gans.core.contact_sheet import write_contact_sheet
 from gans.core.dataset_spec import DatasetSpec
 from gans.core.distribute import get_strategy
-from gans.core.errors import DataError
+from gans.core.errors import DataError, MissingDataError
 from gans.core.folder_converter import ConvertOptions, parse_colour
 from gans.core.gan import GAN
 from gans.core.image_grid import save_grid
@@ -31,8 +31,10 @@ from gans.core.labels import LabelPolicy
 from gans.core.losses import get_loss
 from gans.core.networks import build_networks, check_shape
 from gans.core.provider import dataset_info, decode_images, provide_dataset
+from gans.core.run_report import build_run_report
 from gans.core.schedule import ScheduleConfig
 from gans.core.tfrecord_writer import read_manifest
+from gans.core.training_eval import TrainingEvaluation
 
 log = logging.getLogger("gans")
 
@@ -135,6 +137,17 @@ class GANExperiment:
             self.model_dir / "checkpoints",
             max_to_keep=self.config.keep_checkpoints,
         )
+
+    @classmethod
+    def from_model_dir(cls, model_dir: str | Path, **overrides) -> GANExperiment:
+        """Rebuild the experiment a model directory was trained with (``config.json``)."""
+        from gans.registry import get_spec
+
+        path = Path(model_dir) / "config.json"
+        if not path.is_file():
+            raise MissingDataError(f"{path}: not found; is {model_dir} a trained model directory?")
+        config = TrainConfig.from_json(path).replace(model_dir=str(model_dir), **overrides)
+        return cls(get_spec(config.dataset), config)
 
     # --- construction -----------------------------------------------------------------------
     def _build_gan(self) -> GAN:
@@ -242,7 +255,21 @@ class GANExperiment:
         callbacks = [
             Throughput(c.batch_size),
             EpochImages(self.gan.generate, self.fixed_noise(), self.run_dir, c.dataset, writer),
+        ]
+        if c.eval_every > 0:
+            callbacks.append(
+                TrainingEvaluation(
+                    self.gan.generate,
+                    self.real_sample(1024),
+                    c.noise_dim,
+                    self.model_dir / "metrics.jsonl",
+                    every=c.eval_every,
+                    summary_writer=writer,
+                )
+            )
+        callbacks += [
             EpochCheckpoint(self.manager, self.epoch, c.checkpoint_every),
+            keras.callbacks.CSVLogger(str(self.model_dir / "history.csv"), append=True),
             keras.callbacks.TensorBoard(
                 log_dir=str(self.model_dir / "tensorboard"), write_graph=False
             ),
@@ -257,7 +284,15 @@ class GANExperiment:
             verbose=verbose,
             shuffle=False,
         )
+        report = build_run_report(self.run_dir, self.model_dir)
+        if "index" in report:
+            print(f"run report: {report['index']}")
         return {k: v[-1] for k, v in history.history.items()}
+
+    def real_sample(self, count: int) -> np.ndarray:
+        """Up to ``count`` real training images in [-1, 1] (the first ones, deterministic)."""
+        images = decode_images(self.tfrecord_dir, self.config.image_size, self.config.channels)
+        return np.concatenate(list(images.batch(count).take(1).as_numpy_iterator()))
 
     def _write_run_metadata(self) -> None:
         self.run_dir.mkdir(parents=True, exist_ok=True)

@@ -1,5 +1,6 @@
 """MNIST package end to end on synthetic IDX files (and on real Fashion-MNIST if present)."""
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -12,7 +13,14 @@ from gans.mnist.mnist_dataset import mnist_spec
 from tests.testing_utils import make_idx_dir, run_script, synthetic_digits, write_idx
 
 FASHION_DIR = Path("/usr/share/datasets/fashion-mnist")
-TINY = ["--batch_size=32", "--steps_per_epoch=2", "--width=8", "--grid_size=4", "--verbose=2"]
+TINY = [
+    "--eval_every=0",
+    "--batch_size=32",
+    "--steps_per_epoch=2",
+    "--width=8",
+    "--grid_size=4",
+    "--verbose=2",
+]
 
 
 def test_read_idx_plain_and_gzip(tmp_path):
@@ -81,7 +89,9 @@ def test_standalone_converter_script(tmp_path):
 def test_entry_script_trains_writes_images_and_resumes(tmp_path):
     source = make_idx_dir(tmp_path / "idx", count=300)
     args = [f"--source_dir={source}", *TINY]
-    first = run_script("gans/mnist/mnist_gan.py", "--epochs=2", *args, cwd=tmp_path)
+    first = run_script(
+        "gans/mnist/mnist_gan.py", "--epochs=2", *args, "--eval_every=2", cwd=tmp_path
+    )
     assert first.returncode == 0, first.stderr[-3000:]
     run_dir = tmp_path / "gen_img/mnist/dcgan_gan_28px"
     images = sorted(p.name for p in run_dir.glob("mnist_epoch_*.png"))
@@ -89,7 +99,12 @@ def test_entry_script_trains_writes_images_and_resumes(tmp_path):
     assert (run_dir / "reals.png").is_file()
     assert "--epochs=2" in (run_dir / "flags.txt").read_text()
     assert list((tmp_path / "models/mnist/dcgan_gan_28px/checkpoints").glob("ckpt-2.index"))
-    assert list((tmp_path / "models/mnist/dcgan_gan_28px/tensorboard").rglob("events.out.*"))
+    model_dir = tmp_path / "models/mnist/dcgan_gan_28px"
+    assert list((model_dir / "tensorboard").rglob("events.out.*"))
+    metrics = [json.loads(line) for line in (model_dir / "metrics.jsonl").read_text().splitlines()]
+    assert [m["epoch"] for m in metrics] == [2] and metrics[0]["swd_mean"] > 0
+    assert (run_dir / "index.html").is_file() and (run_dir / "progress.gif").is_file()
+    assert "mnist_epoch_0002.png" in (run_dir / "index.html").read_text()
     before = {p.name: p.stat().st_mtime_ns for p in run_dir.glob("mnist_epoch_*.png")}
 
     resumed = run_script("gans/mnist/mnist_gan.py", "--epochs=3", *args, cwd=tmp_path)
