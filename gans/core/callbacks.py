@@ -16,7 +16,8 @@ class EpochImages(keras.callbacks.Callback):
     """After each epoch, save ``<prefix>_epoch_0001.png`` from fixed noise, titled "Epoch 1".
 
     The noise is drawn once, so successive images show the same latent points (Radford et
-    al. 2016 practice). Also logs the grid to TensorBoard when a writer is given.
+    al. 2016 practice). Also logs the grid to TensorBoard when a writer is given. For a
+    conditional GAN, ``columns`` = number of classes puts one class per column.
     """
 
     def __init__(
@@ -26,8 +27,10 @@ class EpochImages(keras.callbacks.Callback):
         out_dir: str | Path,
         prefix: str,
         summary_writer: tf.summary.SummaryWriter | None = None,
+        columns: int | None = None,
     ) -> None:
         super().__init__()
+        self.columns = columns
         self.sample_fn = sample_fn
         self.fixed_noise = tf.constant(fixed_noise, tf.float32)
         self.out_dir = Path(out_dir)
@@ -40,7 +43,8 @@ class EpochImages(keras.callbacks.Callback):
 
     def on_epoch_end(self, epoch: int, logs=None) -> None:
         images = np.asarray(self.sample_fn(self.fixed_noise))
-        save_grid(images, self.path_for(epoch + 1), title=f"{self.prefix} · Epoch {epoch + 1}")
+        title = f"{self.prefix} · Epoch {epoch + 1}"
+        save_grid(images, self.path_for(epoch + 1), title=title, columns=self.columns)
         if self.summary_writer is not None:
             with self.summary_writer.as_default():
                 grid = tf.image.decode_png(tf.io.read_file(str(self.path_for(epoch + 1))))

@@ -74,6 +74,9 @@ def define_common_flags() -> None:
     flags.DEFINE_enum("strategy", "auto", list(STRATEGIES), "tf.distribute strategy.")
     # Model and loss.
     flags.DEFINE_enum("network", None, sorted(NETWORKS), "Network builder (default: dataset's).")
+    flags.DEFINE_bool(
+        "conditional", False, "Class-conditional GAN (labelled sets: mnist, fashion, cifar10)."
+    )
     flags.DEFINE_integer("width", 64, "Filters of the widest conv layer (DCGAN ngf/ndf).")
     flags.DEFINE_enum("loss", "gan", sorted(LOSSES), "GAN loss.")
     flags.DEFINE_enum("optimizer", None, ["adam", "rmsprop"], "Optimizer (default: the loss's).")
@@ -189,6 +192,7 @@ def config_from_flags(dataset: str) -> TrainConfig:
         seed=f.seed,
         strategy=f.strategy,
         network=f.network,
+        conditional=f.conditional,
         width=f.width,
         loss=f.loss,
         optimizer=f.optimizer,

@@ -31,6 +31,7 @@ class TrainConfig:
     seed: int = 0
     strategy: str = "auto"
     network: str | None = None
+    conditional: bool = False
     width: int = 64
     loss: str = "gan"
     optimizer: str | None = None

@@ -57,7 +57,8 @@ def resolve(config: TrainConfig, spec: DatasetSpec) -> TrainConfig:
         raise ValueError(f"--fit={fit}: use crop or pad")
     network = config.network or spec.network
     lr = loss.default_lr
-    run_name = config.run_name or f"{network}_{config.loss}_{image_size}px"
+    suffix = "_cond" if config.conditional else ""
+    run_name = config.run_name or f"{network}_{config.loss}_{image_size}px{suffix}"
     return config.replace(
         dataset=spec.name,
         image_size=image_size,
@@ -118,6 +119,9 @@ class GANExperiment:
             self.config.image_size, self.config.channels, self.config.fit, self.config.background
         )
         self.tfrecord_dir = spec.tfrecord_dir(self.config.data_dir, self.convert_options)
+        self.num_classes = spec.num_classes if self.config.conditional else 0
+        if self.config.conditional and not spec.num_classes:
+            raise ValueError(f"--conditional needs a labelled dataset; {spec.name} has no labels")
         with self.strategy.scope():
             self.gan = self._build_gan()
             self.epoch = tf.Variable(0, dtype=tf.int64, trainable=False, name="epoch")
@@ -162,7 +166,7 @@ class GANExperiment:
             minibatch_disc=c.minibatch_disc,
         )
         generator, discriminator = build_networks(
-            c.network, c.image_size, c.channels, c.noise_dim, opts
+            c.network, c.image_size, c.channels, c.noise_dim, opts, self.num_classes
         )
         gan = GAN(
             generator,
@@ -179,6 +183,7 @@ class GANExperiment:
             augment=make_augment(c),
             ema_decay=c.ema_decay,
             seed=c.seed,
+            num_classes=self.num_classes,
         )
         gan.compile(
             g_optimizer=make_optimizer(c.optimizer, c.g_lr, c.beta1, c.beta2),
@@ -250,11 +255,19 @@ class GANExperiment:
             end_epoch=c.epochs,
             steps_per_epoch_cap=c.steps_per_epoch,
             data_augment=tuple(filter(None, c.data_augment.split(","))),
+            with_labels=bool(self.num_classes),
         )
         writer = tf.summary.create_file_writer(str(self.model_dir / "images"))
         callbacks = [
             Throughput(c.batch_size),
-            EpochImages(self.gan.generate, self.fixed_noise(), self.run_dir, c.dataset, writer),
+            EpochImages(
+                self.gan.generate,
+                self.fixed_noise(),
+                self.run_dir,
+                c.dataset,
+                writer,
+                columns=self.num_classes or None,
+            ),
         ]
         if c.eval_every > 0:
             callbacks.append(
@@ -307,8 +320,11 @@ class GANExperiment:
             save_grid(batch.numpy(), reals, title=f"{self.spec.name} · real images")
 
     # --- use --------------------------------------------------------------------------------
-    def generate(self, num_images: int, seed: int = 0) -> np.ndarray:
-        """``num_images`` images in [-1, 1] from the latest checkpoint (EMA G if any)."""
+    def generate(self, num_images: int, seed: int = 0, labels=None) -> np.ndarray:
+        """``num_images`` images in [-1, 1] from the latest checkpoint (EMA G if any);
+        ``labels`` pick classes of a conditional GAN (default: cycling through them)."""
         self.restore()
         noise = np.random.default_rng(seed).standard_normal((num_images, self.config.noise_dim))
-        return np.asarray(self.gan.generate(tf.constant(noise, tf.float32)))
+        if labels is not None:
+            labels = tf.constant(labels, tf.int32)
+        return np.asarray(self.gan.generate(tf.constant(noise, tf.float32), labels))

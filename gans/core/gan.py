@@ -43,6 +43,9 @@ class GAN(keras.Model):
       ema_decay: keep an exponential moving average of G's weights and sample from it
         (Karras et al. 2018; Yazıcı et al. 2019); 0 = off.
       seed: seeds the in-graph random draws (labels, penalties, schedule).
+      num_classes: > 0 for a class-conditional GAN: G takes ``[noise, label]``, D takes
+        ``[image, label]``, and batches are ``(images, noise, labels)``; fakes get the
+        real batch's labels.
     """
 
     def __init__(
@@ -59,6 +62,7 @@ class GAN(keras.Model):
         augment: Augment | None = None,
         ema_decay: float = 0.0,
         seed: int = 0,
+        num_classes: int = 0,
     ) -> None:
         super().__init__(name="gan")
         self.generator = generator
@@ -73,6 +77,7 @@ class GAN(keras.Model):
         self.r1_weight = r1_weight
         self.augment = augment
         self.ema_decay = ema_decay
+        self.num_classes = num_classes
         self.rng = tf.random.Generator.from_seed(seed)
         self.ema_generator = None
         if ema_decay > 0:
@@ -106,16 +111,32 @@ class GAN(keras.Model):
 
     def call(self, images: tf.Tensor, training: bool = False) -> tf.Tensor:
         """Discriminator logits, so Keras can build and call the model on a batch."""
-        return self.discriminator(images, training=training)
+        labels = tf.zeros(tf.shape(images)[:1], tf.int32) if self.num_classes else None
+        return self._d(images, labels, training)
+
+    def _g(self, noise, labels, training: bool, model: keras.Model | None = None):
+        model = model or self.generator
+        return model([noise, labels] if self.num_classes else noise, training=training)
+
+    def _d(self, images, labels, training: bool):
+        inputs = [images, labels] if self.num_classes else images
+        return self.discriminator(inputs, training=training)
+
+    def default_labels(self, count) -> tf.Tensor:
+        """Labels 0, 1, …, C-1, 0, 1, … for ``count`` samples (per-class grids)."""
+        return tf.range(count, dtype=tf.int32) % max(self.num_classes, 1)
 
     @property
     def sampler(self) -> keras.Model:
         """The generator to sample from: the EMA copy when there is one."""
         return self.ema_generator if self.ema_generator is not None else self.generator
 
-    def generate(self, noise: tf.Tensor) -> tf.Tensor:
-        """Images in [-1, 1] from noise, with the sampling generator in inference mode."""
-        return self.sampler(noise, training=False)
+    def generate(self, noise: tf.Tensor, labels: tf.Tensor | None = None) -> tf.Tensor:
+        """Images in [-1, 1] from noise (and class labels, cycling through the classes
+        when not given), with the sampling generator in inference mode."""
+        if self.num_classes and labels is None:
+            labels = self.default_labels(tf.shape(noise)[0])
+        return self._g(noise, labels, training=False, model=self.sampler)
 
     def make_train_function(self, force: bool = False):
         """One scheduled iteration per call, traced once; see the module docstring."""
@@ -133,16 +154,16 @@ class GAN(keras.Model):
     def train_step(self, data):
         """Schedule → D update (or D loss only) → G update(s) → EMA; returns the logs."""
         strategy = self.distribute_strategy
-        images, noise = data
+        images, noise, labels = data if self.num_classes else (*data, None)
         train_d, train_g, flip = self.train_schedule.decide()
 
         def d_update():
-            out = strategy.run(self._d_step, args=(images, noise, flip, True))
+            out = strategy.run(self._d_step, args=(images, noise, labels, flip, True))
             self._clip_discriminator()
             return out
 
         def d_eval():
-            return strategy.run(self._d_step, args=(images, noise, flip, False))
+            return strategy.run(self._d_step, args=(images, noise, labels, flip, False))
 
         d_sum, count = tf.cond(train_d, d_update, d_eval)
         global_count = strategy.reduce("SUM", count, axis=None)
@@ -152,7 +173,7 @@ class GAN(keras.Model):
             total = tf.constant(0.0)
             for _ in range(self.train_schedule.config.g_steps):
                 total += strategy.reduce(
-                    "SUM", strategy.run(self._g_step, args=(noise,)), axis=None
+                    "SUM", strategy.run(self._g_step, args=(noise, labels)), axis=None
                 )
             self._update_ema()
             return total / (global_count * self.train_schedule.config.g_steps)
@@ -169,7 +190,7 @@ class GAN(keras.Model):
     def _augment(self, images: tf.Tensor) -> tf.Tensor:
         return images if self.augment is None else self.augment(images)
 
-    def _d_step(self, images, noise, flip, apply: bool):
+    def _d_step(self, images, noise, labels, flip, apply: bool):
         """D loss on a replica's batch; with ``apply`` also the D update. Returns (sum, n)."""
         batch = tf.shape(images)[0]
         images = tf.cast(images, tf.float32)
@@ -179,12 +200,12 @@ class GAN(keras.Model):
             real_t, fake_t = tf.where(flip, fake_t, real_t), tf.where(flip, real_t, fake_t)
         d_vars = self.discriminator.trainable_variables
         with tf.GradientTape() as tape:
-            fakes = self.generator(noise, training=True)
+            fakes = self._g(noise, labels, training=True)
             real_in, fake_in = self._augment(images), self._augment(fakes)
-            real_logits = self.discriminator(real_in, training=True)
-            fake_logits = self.discriminator(fake_in, training=True)
+            real_logits = self._d(real_in, labels, training=True)
+            fake_logits = self._d(fake_in, labels, training=True)
             per_example = self.loss_pair.discriminator(real_logits, fake_logits, real_t, fake_t)
-            per_example += self._penalties(real_in, fake_in, batch)
+            per_example += self._penalties(real_in, fake_in, labels, batch)
             loss = tf.nn.compute_average_loss(
                 per_example, global_batch_size=self._global_batch(images)
             )
@@ -198,9 +219,9 @@ class GAN(keras.Model):
         self.d_fake_tracker.update_state(tf.cast(fake_logits, tf.float32))
         return tf.reduce_sum(per_example), tf.cast(batch, tf.float32)
 
-    def _penalties(self, real_in: tf.Tensor, fake_in: tf.Tensor, batch: tf.Tensor) -> tf.Tensor:
+    def _penalties(self, real_in, fake_in, labels, batch: tf.Tensor) -> tf.Tensor:
         total = tf.zeros([batch])
-        critic = lambda x: self.discriminator(x, training=True)  # noqa: E731
+        critic = lambda x: self._d(x, labels, training=True)  # noqa: E731
         if self.gp_weight > 0:
             eps = self.rng.uniform(tf.reshape(batch, [1]))
             total += self.gp_weight * gradient_penalty(critic, real_in, fake_in, eps)
@@ -208,12 +229,12 @@ class GAN(keras.Model):
             total += self.r1_weight * r1_penalty(critic, real_in)
         return total
 
-    def _g_step(self, noise):
+    def _g_step(self, noise, labels):
         """One G update on a replica's noise; returns the replica's loss sum."""
         g_vars = self.generator.trainable_variables
         with tf.GradientTape() as tape:
-            fakes = self.generator(noise, training=True)
-            logits = self.discriminator(self._augment(fakes), training=True)
+            fakes = self._g(noise, labels, training=True)
+            logits = self._d(self._augment(fakes), labels, training=True)
             per_example = self.loss_pair.generator(logits)
             loss = tf.nn.compute_average_loss(
                 per_example, global_batch_size=self._global_batch(noise)

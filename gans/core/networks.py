@@ -95,6 +95,7 @@ def _d_head(x, opts: NetworkOptions):
         from gans.core.gan_layers import MinibatchDiscrimination
 
         x = MinibatchDiscrimination(num_kernels=opts.minibatch_disc, kernel_dim=5)(x)
+    x = layers.Identity(name="features")(x)
     x = _maybe_sn(layers.Dense(1), opts)(x)
     return layers.Activation("linear", dtype="float32", name="logit")(x)
 
@@ -186,9 +187,49 @@ def build_networks(
     channels: int,
     noise_dim: int,
     opts: NetworkOptions = NetworkOptions(),
+    num_classes: int = 0,
 ) -> tuple[keras.Model, keras.Model]:
-    """``(generator, discriminator)`` for a ``--network`` value."""
+    """``(generator, discriminator)`` for a ``--network`` value.
+
+    With ``num_classes`` > 0 both are class-conditional: G takes ``[noise, label]`` (the
+    label embedded and concatenated to the noise, Mirza & Osindero 2014) and D takes
+    ``[image, label]`` with a projection head (Miyato & Koyama 2018).
+    """
     if name not in NETWORKS:
         raise ValueError(f"unknown network {name!r}; choose one of {sorted(NETWORKS)}")
     make_g, make_d = NETWORKS[name]
-    return make_g(image_size, channels, noise_dim, opts), make_d(image_size, channels, opts)
+    if num_classes <= 0:
+        return make_g(image_size, channels, noise_dim, opts), make_d(image_size, channels, opts)
+    generator = make_g(image_size, channels, noise_dim + CLASS_EMBEDDING, opts)
+    discriminator = make_d(image_size, channels, opts)
+    return (
+        conditional_generator(generator, noise_dim, num_classes),
+        projection_discriminator(discriminator, num_classes, opts),
+    )
+
+
+CLASS_EMBEDDING = 32
+
+
+def conditional_generator(base: keras.Model, noise_dim: int, num_classes: int) -> keras.Model:
+    """``[noise, label]`` → image: the label's embedding concatenated to the noise."""
+    noise = keras.Input((noise_dim,), name="noise")
+    label = keras.Input((), dtype="int32", name="label")
+    embedded = layers.Embedding(num_classes, CLASS_EMBEDDING, name="class_embedding")(label)
+    image = base(layers.Concatenate()([noise, embedded]))
+    return keras.Model([noise, label], image, name=f"conditional_{base.name}")
+
+
+def projection_discriminator(
+    base: keras.Model, num_classes: int, opts: NetworkOptions
+) -> keras.Model:
+    """``[image, label]`` → ``ψ(h) + ⟨embed(label), h⟩`` over D's features ``h``."""
+    image = keras.Input(base.input_shape[1:], name="image")
+    label = keras.Input((), dtype="int32", name="label")
+    features = keras.Model(base.input, base.get_layer("features").output)(image)
+    unconditional = _maybe_sn(layers.Dense(1), opts)(features)
+    embedded = layers.Embedding(num_classes, features.shape[-1], name="projection")(label)
+    projection = layers.Dot(axes=1)([embedded, features])
+    logit = layers.Add()([unconditional, projection])
+    logit = layers.Activation("linear", dtype="float32", name="logit")(logit)
+    return keras.Model([image, label], logit, name=f"projection_{base.name}")

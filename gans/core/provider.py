@@ -113,8 +113,11 @@ def provide_dataset(
     cache: bool = True,
     shuffle_buffer: int = 10_000,
     data_augment: tuple[str, ...] = (),
+    with_labels: bool = False,
 ) -> tuple[tf.data.Dataset, int]:
     """Batches ``(images [B, S, S, C] in [-1, 1], noise [B, noise_dim])`` and steps/epoch.
+
+    With ``with_labels`` the batches are ``(images, noise, labels [B] int32)``.
 
     Steps: interleave shards → parse → decode PNG → resize (if stored at another size) →
     scale to [-1, 1] → cache (in memory) → shuffle (reshuffled each epoch) →
@@ -125,7 +128,7 @@ def provide_dataset(
     """
     count = dataset_info(tfrecord_dir)["count"]
     steps = steps_per_epoch(count, global_batch_size, steps_per_epoch_cap)
-    images = decode_images(tfrecord_dir, image_size, channels)
+    images = decode_images(tfrecord_dir, image_size, channels, with_labels=with_labels)
     if cache:
         images = images.cache()
     epochs = max(end_epoch - start_epoch, 0)
@@ -142,11 +145,19 @@ def provide_dataset(
             [global_batch_size, noise_dim],
             seed=tf.stack([tf.cast(seed, tf.int64) * 1_000_003 + epoch, index % steps]),
         )
+        if with_labels:
+            return batch[0], noise, tf.cast(batch[1], tf.int32)
         return batch, noise
 
     if data_augment:
         augmenter = classic_augmentation(data_augment, seed)
-        batches = batches.map(lambda b: augmenter(b, training=True), num_parallel_calls=2)
+
+        def augment(batch):
+            if with_labels:
+                return augmenter(batch[0], training=True), batch[1]
+            return augmenter(batch, training=True)
+
+        batches = batches.map(augment, num_parallel_calls=2)
     dataset = batches.enumerate().map(add_noise).prefetch(tf.data.AUTOTUNE)
     return dataset, steps
 

@@ -1,0 +1,393 @@
+"""Use a trained generator: sample images, walk the latent space, export for serving.
+
+Library functions take a ``GANExperiment`` (usually ``GANExperiment.from_model_dir``) and
+restore the latest checkpoint, or a chosen one, before sampling. Images come from the
+sampling generator (the EMA copy when the run kept one) in inference mode, in [-1, 1].
+
+Command line::
+
+    python -m gans.core.generate --model_dir=models/mnist/dcgan_gan_28px --num=64 \\
+        [--out_dir=DIR] [--seed=0] [--checkpoint=PATH|ckpt-N|N] [--nogrid] [--noindividual] \\
+        [--interpolate] [--export_dir=DIR]
+
+The default ``--out_dir`` is ``<gen_dir>/<run_name>/generated/``.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+import keras
+import numpy as np
+import tensorflow as tf
+from PIL import Image
+
+from gans.core.errors import DataError, MissingDataError
+from gans.core.experiment import GANExperiment
+from gans.core.image_grid import save_grid, tile, to_uint8
+
+GRID_NAME = "grid.png"
+INTERPOLATION_NAME = "interpolation.gif"
+KERAS_NAME = "generator.keras"
+SAVED_MODEL_NAME = "saved_model"
+EXPORT_JSON = "export.json"
+
+
+# --- checkpoints ----------------------------------------------------------------------------
+def resolve_checkpoint(experiment: GANExperiment, checkpoint: str | os.PathLike | None) -> str:
+    """The checkpoint prefix to restore: the latest one for ``None``.
+
+    ``checkpoint`` may be a prefix path (``.../checkpoints/ckpt-3``), a name inside the
+    model's ``checkpoints/`` folder (``ckpt-3``) or an epoch number (``3``).
+    """
+    if checkpoint is None or str(checkpoint) == "":
+        latest = experiment.manager.latest_checkpoint
+        if not latest:
+            raise MissingDataError(
+                f"{experiment.manager.directory}: no checkpoint; train {experiment.model_dir} first"
+            )
+        return latest
+    text = str(checkpoint)
+    folder = Path(experiment.manager.directory)
+    candidates = [Path(text), folder / text]
+    if text.isdigit():
+        candidates.append(folder / f"ckpt-{int(text)}")
+    for candidate in candidates:
+        if Path(f"{candidate}.index").is_file():
+            return str(candidate)
+    available = ", ".join(Path(p).name for p in experiment.manager.checkpoints) or "none"
+    raise MissingDataError(f"checkpoint {text}: not found (in {folder}: {available})")
+
+
+def restore_checkpoint(
+    experiment: GANExperiment, checkpoint: str | os.PathLike | None = None
+) -> str:
+    """Restore the latest (or the chosen) checkpoint into ``experiment``; return its path.
+
+    Every object of the experiment that the checkpoint holds must match (a checkpoint of
+    another configuration is a ``DataError``); values the experiment has no object for are
+    ignored (``expect_partial``), e.g. an EMA generator when sampling with ``ema_decay=0``.
+    """
+    path = resolve_checkpoint(experiment, checkpoint)
+    status = experiment.checkpoint.restore(path)
+    try:
+        status.assert_existing_objects_matched()
+    except (AssertionError, ValueError, tf.errors.OpError) as err:
+        reason = str(err).splitlines()[0] if str(err) else type(err).__name__
+        raise DataError(
+            f"{path}: checkpoint does not match this configuration ({reason})"
+        ) from None
+    status.expect_partial()
+    return path
+
+
+# --- sampling -------------------------------------------------------------------------------
+def make_noise(num: int, noise_dim: int, seed: int = 0) -> np.ndarray:
+    """Standard-normal float32 noise ``[num, noise_dim]``, a function of ``seed`` only."""
+    rng = np.random.default_rng(seed)
+    return rng.standard_normal((num, noise_dim)).astype(np.float32)
+
+
+def sample(experiment: GANExperiment, noise: np.ndarray, batch_size: int = 256) -> np.ndarray:
+    """Images in [-1, 1] for ``noise`` from the current weights, ``batch_size`` at a time."""
+    if batch_size < 1:
+        raise ValueError(f"batch_size must be >= 1, got {batch_size}")
+    c = experiment.config
+    noise = np.asarray(noise, np.float32)
+    if len(noise) == 0:
+        return np.zeros((0, c.image_size, c.image_size, c.channels), np.float32)
+    sampler = experiment.gan.sampler
+    chunks = [
+        np.asarray(sampler(tf.constant(noise[i : i + batch_size]), training=False), np.float32)
+        for i in range(0, len(noise), batch_size)
+    ]
+    return np.concatenate(chunks)
+
+
+def generate_images(
+    experiment: GANExperiment,
+    num_images: int,
+    seed: int = 0,
+    checkpoint: str | os.PathLike | None = None,
+    batch_size: int = 256,
+) -> np.ndarray:
+    """``num_images`` images ``[N, H, W, C]`` in [-1, 1] from the latest or chosen checkpoint.
+
+    The noise is ``default_rng(seed).standard_normal`` (as ``GANExperiment.generate``), so a
+    seed names the same images at every batch size; the EMA generator is used if there is one.
+    """
+    if num_images < 0:
+        raise ValueError(f"num_images must be >= 0, got {num_images}")
+    restore_checkpoint(experiment, checkpoint)
+    noise = make_noise(num_images, experiment.config.noise_dim, seed)
+    return sample(experiment, noise, batch_size)
+
+
+# --- files ----------------------------------------------------------------------------------
+def _atomic_save(image: Image.Image, path: Path, **kwargs) -> Path:
+    """Write through a hidden temporary name and rename, so readers never see half a file."""
+    tmp = path.with_name(f".{path.name}.tmp")
+    image.save(tmp, **kwargs)
+    os.replace(tmp, path)
+    return path
+
+
+def to_pil(image: np.ndarray) -> Image.Image:
+    """One image in [-1, 1] ``[H, W, C]`` as a PIL image: 'L', 'RGB' or 'RGBA' by channels."""
+    pixels = to_uint8(image[None])[0]
+    channels = pixels.shape[-1]
+    if channels == 1:
+        return Image.fromarray(pixels[..., 0], "L")
+    if channels in (3, 4):
+        return Image.fromarray(pixels, "RGB" if channels == 3 else "RGBA")
+    raise ValueError(f"cannot save images with {channels} channels; use 1, 3 or 4")
+
+
+def save_images(
+    images: np.ndarray,
+    out_dir: str | os.PathLike,
+    prefix: str = "sample",
+    grid: bool = True,
+    individual: bool = True,
+    title: str = "",
+) -> list[Path]:
+    """Save images in [-1, 1] as ``<prefix>_0000.png``... and/or one ``grid.png``.
+
+    Individual files keep the channels (gray 'L', 'RGB', 'RGBA' with its alpha); the grid
+    composites alpha on light gray (``image_grid.tile``). Returns the paths written, the
+    individual files in order first, then the grid.
+    """
+    images = np.asarray(images)
+    if images.ndim != 4:
+        raise ValueError(f"expected images [N, H, W, C], got shape {images.shape}")
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written: list[Path] = []
+    if individual:
+        digits = max(4, len(str(len(images) - 1)))
+        for i, image in enumerate(images):
+            path = out_dir / f"{prefix}_{i:0{digits}d}.png"
+            written.append(_atomic_save(to_pil(image), path, format="PNG"))
+    if grid and len(images):
+        written.append(save_grid(images, out_dir / GRID_NAME, title=title))
+    return written
+
+
+# --- latent walks ---------------------------------------------------------------------------
+def slerp(a: np.ndarray, b: np.ndarray, t: float | np.ndarray, eps: float = 1e-6) -> np.ndarray:
+    """Spherical linear interpolation from ``a`` (t = 0) to ``b`` (t = 1).
+
+    Shoemake (1985); recommended for GAN latents by White (2016), "Sampling Generative
+    Networks": a straight line between two Gaussian samples passes through low-norm points
+    the generator rarely saw, the great-circle arc does not. The formula is applied to the
+    unnormalized vectors (as in White's code), so equal norms stay equal along the arc.
+    When ``a`` and ``b`` are (anti)parallel, ``sin ω ≈ 0``; it falls back to linear.
+
+    ``a``, ``b``: vectors ``[..., D]``; ``t``: a scalar or an array of ``T`` values, giving
+    ``[..., D]`` or ``[T, ..., D]``.
+    """
+    a = np.asarray(a, np.float64)
+    b = np.asarray(b, np.float64)
+    t_arr = np.asarray(t, np.float64)
+    t_col = t_arr.reshape(t_arr.shape + (1,) * a.ndim)  # broadcast t over the vector axes
+    norms = np.linalg.norm(a, axis=-1, keepdims=True) * np.linalg.norm(b, axis=-1, keepdims=True)
+    cos = np.sum(a * b, axis=-1, keepdims=True) / np.maximum(norms, 1e-30)
+    omega = np.arccos(np.clip(cos, -1.0, 1.0))
+    sin = np.sin(omega)
+    parallel = (np.abs(sin) < eps) | (norms < 1e-30)
+    safe_sin = np.where(parallel, 1.0, sin)
+    spherical = (np.sin((1.0 - t_col) * omega) * a + np.sin(t_col * omega) * b) / safe_sin
+    linear = (1.0 - t_col) * a + t_col * b
+    return np.where(parallel, linear, spherical)
+
+
+def latent_loop(points: np.ndarray, steps: int) -> np.ndarray:
+    """A closed walk ``[len(points)·steps, D]`` through ``points`` ``[P, D]`` by slerp.
+
+    Each leg goes from one point towards the next (the last back to the first) in ``steps``
+    frames that include its start but not its end, so the loop repeats without a stutter.
+    """
+    if steps < 1:
+        raise ValueError(f"steps must be >= 1, got {steps}")
+    t = np.arange(steps) / steps
+    legs = [slerp(points[i], points[(i + 1) % len(points)], t) for i in range(len(points))]
+    return np.concatenate(legs).astype(np.float32)
+
+
+def _gif_frame(pixels: np.ndarray, min_side: int) -> Image.Image:
+    """uint8 ``[W, H, w, C]`` walks → one frame: the image, or a grid of the walks, upscaled."""
+    scale = max(1, math.ceil(min_side / pixels.shape[1]))
+    if scale > 1:
+        pixels = pixels.repeat(scale, axis=1).repeat(scale, axis=2)
+    frame = pixels[0] if len(pixels) == 1 else tile(pixels)
+    if frame.shape[-1] == 4:  # one RGBA walk: show alpha on light gray, as tile() does
+        frame = tile(frame[None], pad=0)
+    if frame.shape[-1] == 1:
+        return Image.fromarray(frame[..., 0], "L")
+    return Image.fromarray(frame, "RGB").quantize(colors=256, dither=Image.Dither.NONE)
+
+
+def interpolation_gif(
+    experiment: GANExperiment,
+    out_path: str | os.PathLike,
+    num_points: int = 4,
+    steps: int = 16,
+    seed: int = 0,
+    duration_ms: int = 80,
+    walks: int = 1,
+    checkpoint: str | os.PathLike | None = None,
+    min_side: int = 128,
+) -> Path:
+    """A looping GIF that walks (slerp) between ``num_points`` random latent points.
+
+    ``num_points · steps`` frames. With ``walks = 1`` each frame is one image; with more,
+    each frame is a grid of ``walks`` independent walks (same seed → same walks). Small
+    images are upscaled (nearest) to at least ``min_side`` px. The file is written atomically.
+    Note that GIF encoders merge consecutive identical frames (e.g. a collapsed generator).
+    """
+    if num_points < 2:
+        raise ValueError(f"num_points must be >= 2, got {num_points}")
+    if walks < 1:
+        raise ValueError(f"walks must be >= 1, got {walks}")
+    restore_checkpoint(experiment, checkpoint)
+    noise_dim = experiment.config.noise_dim
+    points = np.random.default_rng(seed).standard_normal((walks, num_points, noise_dim))
+    noise = np.stack([latent_loop(p, steps) for p in points], axis=1)  # [frames, walks, D]
+    frames_n = noise.shape[0]
+    images = sample(experiment, noise.reshape(frames_n * walks, noise_dim))
+    pixels = to_uint8(images).reshape((frames_n, walks, *images.shape[1:]))
+    frames = [_gif_frame(p, min_side) for p in pixels]
+    out = Path(out_path)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    return _atomic_save(
+        frames[0],
+        out,
+        format="GIF",
+        save_all=True,
+        append_images=frames[1:],
+        duration=duration_ms,
+        loop=0,
+        disposal=1,
+    )
+
+
+# --- export ---------------------------------------------------------------------------------
+def export_generator(
+    experiment: GANExperiment,
+    out_dir: str | os.PathLike,
+    checkpoint: str | os.PathLike | None = None,
+) -> dict[str, Path]:
+    """Export the sampling generator: ``generator.keras``, ``saved_model/``, ``export.json``.
+
+    Only the generator is saved (the subclassed ``GAN`` does not round-trip as ``.keras``).
+    It is cloned outside any distribution strategy first, so the files hold plain variables.
+    The SavedModel's ``serve`` endpoint (and ``serving_default`` signature) maps noise
+    ``[N, noise_dim]`` float32 to images ``[N, H, W, C]`` in [-1, 1]. Each artifact is written
+    under a temporary name and renamed into place.
+    """
+    path = restore_checkpoint(experiment, checkpoint)
+    gan = experiment.gan
+    which = "ema" if gan.ema_generator is not None else "generator"
+    model = keras.models.clone_model(gan.sampler)
+    model.set_weights(gan.sampler.get_weights())
+
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    keras_path = out / KERAS_NAME
+    tmp_keras = out / f".tmp_{KERAS_NAME}"  # Keras insists on the .keras suffix
+    model.save(tmp_keras)
+    os.replace(tmp_keras, keras_path)
+
+    saved_path = out / SAVED_MODEL_NAME
+    tmp_saved = Path(tempfile.mkdtemp(prefix=".tmp_saved_model_", dir=out))
+    try:
+        model.export(str(tmp_saved), format="tf_saved_model", verbose=False)
+        if saved_path.exists():
+            shutil.rmtree(saved_path)
+        os.replace(tmp_saved, saved_path)
+    finally:
+        shutil.rmtree(tmp_saved, ignore_errors=True)
+
+    c = experiment.config
+    info = {
+        "dataset": c.dataset,
+        "run_name": c.run_name,
+        "noise_dim": c.noise_dim,
+        "noise": "standard normal, float32 [N, noise_dim]",
+        "image_size": c.image_size,
+        "channels": c.channels,
+        "value_range": [-1.0, 1.0],
+        "generator": which,
+        "checkpoint": str(path),
+        "epoch": int(experiment.epoch.numpy()),
+        "keras": KERAS_NAME,
+        "saved_model": SAVED_MODEL_NAME,
+        "serving_endpoint": "serve",
+    }
+    json_path = out / EXPORT_JSON
+    tmp_json = out / f".{EXPORT_JSON}.tmp"
+    tmp_json.write_text(json.dumps(info, indent=1))
+    os.replace(tmp_json, json_path)
+    return {"keras": keras_path, "saved_model": saved_path, "json": json_path}
+
+
+# --- command line ---------------------------------------------------------------------------
+def main(argv: list[str]) -> None:
+    """Sample ``--num`` images (and optionally a walk GIF and an export) from a model dir."""
+    from gans.core.common_flags import FLAGS
+
+    if len(argv) > 1:
+        raise DataError(f"unexpected arguments: {' '.join(argv[1:])}")
+    if not FLAGS.model_dir:
+        raise MissingDataError("--model_dir is required (a trained model directory)")
+    experiment = GANExperiment.from_model_dir(FLAGS.model_dir)
+    out_dir = Path(FLAGS.out_dir) if FLAGS.out_dir else experiment.run_dir / "generated"
+    path = restore_checkpoint(experiment, FLAGS.checkpoint)
+    epoch = int(experiment.epoch.numpy())
+    print(f"restored {path} (epoch {epoch})")
+    if FLAGS.num and (FLAGS.grid or FLAGS.individual):
+        images = generate_images(
+            experiment, FLAGS.num, FLAGS.seed, path, batch_size=FLAGS.batch_size
+        )
+        title = f"{experiment.config.dataset} · epoch {epoch} · seed {FLAGS.seed}"
+        written = save_images(
+            images,
+            out_dir,
+            FLAGS.prefix or experiment.config.dataset,
+            grid=FLAGS.grid,
+            individual=FLAGS.individual,
+            title=title,
+        )
+        print(f"wrote {len(written)} file(s) to {out_dir}")
+    if FLAGS.interpolate:
+        gif = interpolation_gif(
+            experiment, out_dir / INTERPOLATION_NAME, seed=FLAGS.seed, checkpoint=path
+        )
+        print(f"wrote {gif}")
+    if FLAGS.export_dir:
+        files = export_generator(experiment, FLAGS.export_dir, checkpoint=path)
+        print(f"exported {files['keras']}, {files['saved_model']} and {files['json']}")
+
+
+if __name__ == "__main__":
+    from absl import flags
+
+    from gans.core.common_flags import run_app
+
+    flags.DEFINE_string("model_dir", None, "Trained model directory (holds config.json).")
+    flags.DEFINE_integer("num", 64, "Number of images to generate.", lower_bound=0)
+    flags.DEFINE_string("out_dir", None, "Output folder (default <gen_dir>/<run>/generated).")
+    flags.DEFINE_integer("seed", 0, "Noise seed: the same seed gives the same images.")
+    flags.DEFINE_string("checkpoint", None, "Checkpoint path, ckpt-N or epoch N (default latest).")
+    flags.DEFINE_bool("grid", True, "Write grid.png.")
+    flags.DEFINE_bool("individual", True, "Write one PNG per image.")
+    flags.DEFINE_string("prefix", None, "Individual file prefix (default: the dataset name).")
+    flags.DEFINE_integer("batch_size", 256, "Images per generator call.", lower_bound=1)
+    flags.DEFINE_bool("interpolate", False, "Also write interpolation.gif (a slerp walk).")
+    flags.DEFINE_string("export_dir", None, "Also export the generator (.keras + SavedModel).")
+    run_app(main)
