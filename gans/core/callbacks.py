@@ -9,6 +9,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from gans.core.errors import DivergenceError
 from gans.core.image_grid import save_grid
 
 
@@ -102,3 +103,75 @@ class Throughput(keras.callbacks.Callback):
     def rate(self) -> float:
         elapsed = max(time.perf_counter() - self._start, 1e-9)
         return self._batches * self.global_batch_size / elapsed
+
+
+class CpuBudget(keras.callbacks.Callback):
+    """Stop training once the process has used ``seconds`` of CPU time (all threads).
+
+    CPU time rather than wall time, so runs compared on a shared machine get equal work;
+    counted from the end of the first batch, so graph tracing is not charged.
+    """
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__()
+        self.seconds = seconds
+        self._start: float | None = None
+
+    def on_train_batch_end(self, batch: int, logs=None) -> None:
+        if self._start is None:
+            self._start = time.process_time()
+        elif time.process_time() - self._start >= self.seconds:
+            self.model.stop_training = True
+
+
+class DivergenceGuard(keras.callbacks.Callback):
+    """NaN/Inf in a loss → roll back to the last checkpoint, optionally lowering the LRs.
+
+    Checked after every batch (the loss trackers turn NaN the step it happens, and NaN
+    weights make the next step's losses NaN). After ``max_rollbacks`` rollbacks, or when
+    there is no checkpoint yet, training stops with a ``DivergenceError``.
+    """
+
+    def __init__(
+        self,
+        checkpoint: tf.train.Checkpoint,
+        manager: tf.train.CheckpointManager,
+        optimizers: list,
+        max_rollbacks: int = 3,
+        lr_factor: float = 0.5,
+    ) -> None:
+        super().__init__()
+        self.checkpoint = checkpoint
+        self.manager = manager
+        self.optimizers = optimizers
+        self.max_rollbacks = max_rollbacks
+        self.lr_factor = lr_factor
+        self.rollbacks = 0
+        self.lr_scale = 1.0
+
+    def on_train_batch_end(self, batch: int, logs=None) -> None:
+        losses = {k: v for k, v in (logs or {}).items() if k.endswith("_loss")}
+        if all(np.isfinite(float(v)) for v in losses.values()):
+            return
+        bad = ", ".join(f"{k}={float(v)}" for k, v in losses.items())
+        latest = self.manager.latest_checkpoint
+        if latest is None:
+            raise DivergenceError(
+                f"training diverged ({bad}) before the first checkpoint; "
+                "lower --g_lr/--d_lr or try --loss=hinge --spectral_norm"
+            )
+        self.rollbacks += 1
+        if self.rollbacks > self.max_rollbacks:
+            raise DivergenceError(
+                f"training diverged {self.rollbacks} times ({bad}); stopped at {latest}. "
+                "Lower --g_lr/--d_lr or try --loss=hinge --spectral_norm"
+            )
+        self.checkpoint.restore(latest)
+        self.lr_scale *= self.lr_factor
+        for optimizer in self.optimizers:
+            optimizer.learning_rate.assign(optimizer.learning_rate * self.lr_factor)
+        self.model.reset_metrics()
+        print(
+            f"\ndivergence ({bad}) at batch {batch}: rolled back to {latest}, "
+            f"learning rates ×{self.lr_factor} (rollback {self.rollbacks}/{self.max_rollbacks})"
+        )

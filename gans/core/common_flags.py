@@ -14,7 +14,7 @@ from absl import app, flags, logging
 
 from gans.core.config import TrainConfig
 from gans.core.distribute import STRATEGIES
-from gans.core.errors import UserError
+from gans.core.errors import Interrupted, UserError
 from gans.core.folder_converter import parse_colour
 from gans.core.losses import LOSSES
 from gans.core.networks import NETWORKS, SUPPORTED_SIZES
@@ -112,6 +112,8 @@ def define_common_flags() -> None:
     # Output.
     flags.DEFINE_integer("grid_size", 64, "Images in each epoch grid.")
     flags.DEFINE_integer("checkpoint_every", 1, "Save a checkpoint every N epochs.")
+    flags.DEFINE_integer("max_rollbacks", 3, "NaN/Inf rollbacks before giving up.")
+    flags.DEFINE_float("cpu_budget_s", 0, "Stop after this much CPU time (seconds); 0 = off.")
     flags.DEFINE_integer(
         "eval_every", 5, "Every N epochs: SWD/MS-SSIM of samples, collapse alarm; 0 = off."
     )
@@ -223,6 +225,8 @@ def config_from_flags(dataset: str) -> TrainConfig:
         grid_size=f.grid_size,
         checkpoint_every=f.checkpoint_every,
         eval_every=f.eval_every,
+        cpu_budget_s=f.cpu_budget_s,
+        max_rollbacks=f.max_rollbacks,
         verbose=f.verbose,
         flags_text=f.flags_into_string(),
     )
@@ -245,6 +249,9 @@ def run_app(main: Callable[[list[str]], None]) -> None:
             logging.set_verbosity(logging.WARNING)  # TF's INFO lines drown the progress bar
         try:
             main(argv)
+        except Interrupted as err:
+            print(f"{err}", file=sys.stderr)
+            sys.exit(130)
         except UserError as err:
             print(f"error: {err}", file=sys.stderr)
             sys.exit(1)

@@ -61,6 +61,8 @@ class TrainConfig:
     minibatch_disc: int = 0
     grid_size: int = 64
     eval_every: int = 0
+    cpu_budget_s: float = 0.0
+    max_rollbacks: int = 3
     checkpoint_every: int = 1
     keep_checkpoints: int = 3
     verbose: int = -1

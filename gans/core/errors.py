@@ -11,3 +11,11 @@ class DataError(UserError, ValueError):
 
 class MissingDataError(UserError, FileNotFoundError):
     """Data that is not there and cannot be fetched."""
+
+
+class DivergenceError(UserError, RuntimeError):
+    """Training produced NaN/Inf and could not be rolled back any more."""
+
+
+class Interrupted(UserError):
+    """Ctrl-C during training; the message says what was saved."""

@@ -18,12 +18,18 @@ import numpy as np
 import tensorflow as tf
 
 from gans.core.augment import AdaptiveAugment, diff_augment
-from gans.core.callbacks import EpochCheckpoint, EpochImages, Throughput
+from gans.core.callbacks import (
+    CpuBudget,
+    DivergenceGuard,
+    EpochCheckpoint,
+    EpochImages,
+    Throughput,
+)
 from gans.core.config import TrainConfig
 from gans.core.contact_sheet import write_contact_sheet
 from gans.core.dataset_spec import DatasetSpec
 from gans.core.distribute import get_strategy
-from gans.core.errors import DataError, MissingDataError
+from gans.core.errors import DataError, Interrupted, MissingDataError
 from gans.core.folder_converter import ConvertOptions, parse_colour
 from gans.core.gan import GAN
 from gans.core.image_grid import save_grid
@@ -232,7 +238,7 @@ class GANExperiment:
             np.float32
         )
 
-    def train(self) -> dict:
+    def train(self, extra_callbacks: list | None = None) -> dict:
         """Convert if needed, resume, train to ``config.epochs``; return the last logs."""
         c = self.config
         self.ensure_dataset()
@@ -280,6 +286,13 @@ class GANExperiment:
                     summary_writer=writer,
                 )
             )
+        if c.cpu_budget_s > 0:
+            callbacks.append(CpuBudget(c.cpu_budget_s))
+        callbacks += list(extra_callbacks or [])
+        optimizers = [self.gan.g_optimizer, self.gan.d_optimizer]
+        callbacks.append(
+            DivergenceGuard(self.checkpoint, self.manager, optimizers, c.max_rollbacks)
+        )
         callbacks += [
             EpochCheckpoint(self.manager, self.epoch, c.checkpoint_every),
             keras.callbacks.CSVLogger(str(self.model_dir / "history.csv"), append=True),
@@ -288,7 +301,28 @@ class GANExperiment:
             ),
         ]
         verbose = c.verbose if c.verbose >= 0 else (1 if sys.stdout.isatty() else 2)
-        history = self.gan.fit(
+        try:
+            history = self._fit(dataset, start, steps, callbacks, verbose)
+        except KeyboardInterrupt:
+            saved = self._save_on_interrupt()
+            raise Interrupted(f"interrupted; {saved}. Run the same command to resume") from None
+        report = build_run_report(self.run_dir, self.model_dir)
+        if "index" in report:
+            print(f"run report: {report['index']}")
+        return {k: v[-1] for k, v in history.history.items()}
+
+    def _save_on_interrupt(self) -> str:
+        """Ctrl-C: save the weights as they are, under the last *completed* epoch, so a
+        restart redoes the interrupted epoch (and writes its image once)."""
+        try:
+            path = self.manager.save(checkpoint_number=int(self.epoch.numpy()))
+        except Exception as err:  # never mask the interrupt with a save failure
+            return f"could not save a checkpoint ({err})"
+        return f"saved {path} (epoch {int(self.epoch.numpy())} complete)"
+
+    def _fit(self, dataset, start: int, steps: int, callbacks: list, verbose: int):
+        c = self.config
+        return self.gan.fit(
             dataset,
             epochs=c.epochs,
             initial_epoch=start,
@@ -297,10 +331,6 @@ class GANExperiment:
             verbose=verbose,
             shuffle=False,
         )
-        report = build_run_report(self.run_dir, self.model_dir)
-        if "index" in report:
-            print(f"run report: {report['index']}")
-        return {k: v[-1] for k, v in history.history.items()}
 
     def real_sample(self, count: int) -> np.ndarray:
         """Up to ``count`` real training images in [-1, 1] (the first ones, deterministic)."""

@@ -8,7 +8,7 @@ Command line::
 
     python -m gans.core.generate --model_dir=models/mnist/dcgan_gan_28px --num=64 \\
         [--out_dir=DIR] [--seed=0] [--checkpoint=PATH|ckpt-N|N] [--nogrid] [--noindividual] \\
-        [--interpolate] [--export_dir=DIR]
+        [--label=K] [--interpolate] [--export_dir=DIR]
 
 The default ``--out_dir`` is ``<gen_dir>/<run_name>/generated/``.
 """
@@ -93,19 +93,47 @@ def make_noise(num: int, noise_dim: int, seed: int = 0) -> np.ndarray:
     return rng.standard_normal((num, noise_dim)).astype(np.float32)
 
 
-def sample(experiment: GANExperiment, noise: np.ndarray, batch_size: int = 256) -> np.ndarray:
-    """Images in [-1, 1] for ``noise`` from the current weights, ``batch_size`` at a time."""
+def class_labels(
+    experiment: GANExperiment, num: int, labels: int | np.ndarray | None = None
+) -> np.ndarray | None:
+    """int32 labels ``[num]`` for a conditional GAN, None for an unconditional one.
+
+    ``None`` cycles 0, 1, …, C-1, 0, … over the whole set (as the epoch grids do); an int
+    picks one class for every image; an array gives each image's class.
+    """
+    classes = experiment.gan.num_classes
+    if not classes:
+        if labels is not None:
+            raise DataError(f"{experiment.model_dir} is not class-conditional; it takes no labels")
+        return None
+    if labels is None:
+        return (np.arange(num) % classes).astype(np.int32)
+    out = np.broadcast_to(np.asarray(labels, np.int64), (num,)).astype(np.int32)
+    if out.size and (out.min() < 0 or out.max() >= classes):
+        raise DataError(f"labels must be in 0..{classes - 1}; got {sorted(set(out.tolist()))}")
+    return out
+
+
+def sample(
+    experiment: GANExperiment,
+    noise: np.ndarray,
+    labels: int | np.ndarray | None = None,
+    batch_size: int = 256,
+) -> np.ndarray:
+    """Images in [-1, 1] for ``noise`` (and ``labels``, see ``class_labels``) from the
+    current weights of the sampling generator, ``batch_size`` at a time."""
     if batch_size < 1:
         raise ValueError(f"batch_size must be >= 1, got {batch_size}")
     c = experiment.config
     noise = np.asarray(noise, np.float32)
+    labels = class_labels(experiment, len(noise), labels)
     if len(noise) == 0:
         return np.zeros((0, c.image_size, c.image_size, c.channels), np.float32)
-    sampler = experiment.gan.sampler
-    chunks = [
-        np.asarray(sampler(tf.constant(noise[i : i + batch_size]), training=False), np.float32)
-        for i in range(0, len(noise), batch_size)
-    ]
+    chunks = []
+    for i in range(0, len(noise), batch_size):
+        batch_labels = None if labels is None else tf.constant(labels[i : i + batch_size])
+        images = experiment.gan.generate(tf.constant(noise[i : i + batch_size]), batch_labels)
+        chunks.append(np.asarray(images, np.float32))
     return np.concatenate(chunks)
 
 
@@ -115,17 +143,19 @@ def generate_images(
     seed: int = 0,
     checkpoint: str | os.PathLike | None = None,
     batch_size: int = 256,
+    labels: int | np.ndarray | None = None,
 ) -> np.ndarray:
     """``num_images`` images ``[N, H, W, C]`` in [-1, 1] from the latest or chosen checkpoint.
 
     The noise is ``default_rng(seed).standard_normal`` (as ``GANExperiment.generate``), so a
     seed names the same images at every batch size; the EMA generator is used if there is one.
+    ``labels`` pick the classes of a conditional GAN (default: cycling through them).
     """
     if num_images < 0:
         raise ValueError(f"num_images must be >= 0, got {num_images}")
     restore_checkpoint(experiment, checkpoint)
     noise = make_noise(num_images, experiment.config.noise_dim, seed)
-    return sample(experiment, noise, batch_size)
+    return sample(experiment, noise, labels, batch_size)
 
 
 # --- files ----------------------------------------------------------------------------------
@@ -155,12 +185,13 @@ def save_images(
     grid: bool = True,
     individual: bool = True,
     title: str = "",
+    columns: int | None = None,
 ) -> list[Path]:
     """Save images in [-1, 1] as ``<prefix>_0000.png``... and/or one ``grid.png``.
 
     Individual files keep the channels (gray 'L', 'RGB', 'RGBA' with its alpha); the grid
-    composites alpha on light gray (``image_grid.tile``). Returns the paths written, the
-    individual files in order first, then the grid.
+    composites alpha on light gray (``image_grid.tile``), ``columns`` wide (default about
+    square). Returns the paths written, the individual files in order first, then the grid.
     """
     images = np.asarray(images)
     if images.ndim != 4:
@@ -174,7 +205,7 @@ def save_images(
             path = out_dir / f"{prefix}_{i:0{digits}d}.png"
             written.append(_atomic_save(to_pil(image), path, format="PNG"))
     if grid and len(images):
-        written.append(save_grid(images, out_dir / GRID_NAME, title=title))
+        written.append(save_grid(images, out_dir / GRID_NAME, title=title, columns=columns))
     return written
 
 
@@ -220,7 +251,7 @@ def latent_loop(points: np.ndarray, steps: int) -> np.ndarray:
 
 
 def _gif_frame(pixels: np.ndarray, min_side: int) -> Image.Image:
-    """uint8 ``[W, H, w, C]`` walks → one frame: the image, or a grid of the walks, upscaled."""
+    """uint8 ``[walks, H, W, C]`` → one frame: the image, or a grid of the walks, upscaled."""
     scale = max(1, math.ceil(min_side / pixels.shape[1]))
     if scale > 1:
         pixels = pixels.repeat(scale, axis=1).repeat(scale, axis=2)
@@ -242,12 +273,15 @@ def interpolation_gif(
     walks: int = 1,
     checkpoint: str | os.PathLike | None = None,
     min_side: int = 128,
+    labels: int | np.ndarray | None = None,
 ) -> Path:
     """A looping GIF that walks (slerp) between ``num_points`` random latent points.
 
     ``num_points · steps`` frames. With ``walks = 1`` each frame is one image; with more,
     each frame is a grid of ``walks`` independent walks (same seed → same walks). Small
-    images are upscaled (nearest) to at least ``min_side`` px. The file is written atomically.
+    images are upscaled (nearest) to at least ``min_side`` px. For a conditional GAN each walk
+    keeps one class: ``labels`` (one per walk, or one for all), default walk ``w`` → class
+    ``w mod C``. The file is written atomically.
     Note that GIF encoders merge consecutive identical frames (e.g. a collapsed generator).
     """
     if num_points < 2:
@@ -259,7 +293,10 @@ def interpolation_gif(
     points = np.random.default_rng(seed).standard_normal((walks, num_points, noise_dim))
     noise = np.stack([latent_loop(p, steps) for p in points], axis=1)  # [frames, walks, D]
     frames_n = noise.shape[0]
-    images = sample(experiment, noise.reshape(frames_n * walks, noise_dim))
+    walk_labels = class_labels(experiment, walks, labels)
+    if walk_labels is not None:
+        walk_labels = np.tile(walk_labels, frames_n)  # frame-major, like the noise
+    images = sample(experiment, noise.reshape(frames_n * walks, noise_dim), walk_labels)
     pixels = to_uint8(images).reshape((frames_n, walks, *images.shape[1:]))
     frames = [_gif_frame(p, min_side) for p in pixels]
     out = Path(out_path)
@@ -287,8 +324,9 @@ def export_generator(
     Only the generator is saved (the subclassed ``GAN`` does not round-trip as ``.keras``).
     It is cloned outside any distribution strategy first, so the files hold plain variables.
     The SavedModel's ``serve`` endpoint (and ``serving_default`` signature) maps noise
-    ``[N, noise_dim]`` float32 to images ``[N, H, W, C]`` in [-1, 1]. Each artifact is written
-    under a temporary name and renamed into place.
+    ``[N, noise_dim]`` float32 to images ``[N, H, W, C]`` in [-1, 1]; a conditional generator
+    takes ``[noise, label]`` with int32 labels ``[N]`` (``num_classes`` in ``export.json``).
+    Each artifact is written under a temporary name and renamed into place.
     """
     path = restore_checkpoint(experiment, checkpoint)
     gan = experiment.gan
@@ -321,6 +359,8 @@ def export_generator(
         "noise": "standard normal, float32 [N, noise_dim]",
         "image_size": c.image_size,
         "channels": c.channels,
+        "num_classes": gan.num_classes,
+        "inputs": ["noise", "label"] if gan.num_classes else ["noise"],
         "value_range": [-1.0, 1.0],
         "generator": which,
         "checkpoint": str(path),
@@ -352,7 +392,7 @@ def main(argv: list[str]) -> None:
     print(f"restored {path} (epoch {epoch})")
     if FLAGS.num and (FLAGS.grid or FLAGS.individual):
         images = generate_images(
-            experiment, FLAGS.num, FLAGS.seed, path, batch_size=FLAGS.batch_size
+            experiment, FLAGS.num, FLAGS.seed, path, FLAGS.batch_size, FLAGS.label
         )
         title = f"{experiment.config.dataset} · epoch {epoch} · seed {FLAGS.seed}"
         written = save_images(
@@ -362,11 +402,16 @@ def main(argv: list[str]) -> None:
             grid=FLAGS.grid,
             individual=FLAGS.individual,
             title=title,
+            columns=(experiment.gan.num_classes or None) if FLAGS.label is None else None,
         )
         print(f"wrote {len(written)} file(s) to {out_dir}")
     if FLAGS.interpolate:
         gif = interpolation_gif(
-            experiment, out_dir / INTERPOLATION_NAME, seed=FLAGS.seed, checkpoint=path
+            experiment,
+            out_dir / INTERPOLATION_NAME,
+            seed=FLAGS.seed,
+            checkpoint=path,
+            labels=FLAGS.label,
         )
         print(f"wrote {gif}")
     if FLAGS.export_dir:
@@ -386,6 +431,7 @@ if __name__ == "__main__":
     flags.DEFINE_string("checkpoint", None, "Checkpoint path, ckpt-N or epoch N (default latest).")
     flags.DEFINE_bool("grid", True, "Write grid.png.")
     flags.DEFINE_bool("individual", True, "Write one PNG per image.")
+    flags.DEFINE_integer("label", None, "Class of every image (conditional GANs; default cycle).")
     flags.DEFINE_string("prefix", None, "Individual file prefix (default: the dataset name).")
     flags.DEFINE_integer("batch_size", 256, "Images per generator call.", lower_bound=1)
     flags.DEFINE_bool("interpolate", False, "Also write interpolation.gif (a slerp walk).")

@@ -1,0 +1,69 @@
+"""NaN/Inf during training: rollback to the last checkpoint, lower LR, give up clearly."""
+
+import keras
+import numpy as np
+import pytest
+
+from gans.core.config import TrainConfig
+from gans.core.errors import DivergenceError
+from gans.core.experiment import GANExperiment
+from gans.mnist.mnist_dataset import mnist_spec
+from tests.testing_utils import make_idx_dir
+
+
+class PoisonWeights(keras.callbacks.Callback):
+    """Sets a discriminator weight to NaN at the given (epoch, batch) points."""
+
+    def __init__(self, gan, when):
+        super().__init__()
+        self.gan, self.when, self.epoch = gan, set(when), 0
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.epoch = epoch
+
+    def on_train_batch_begin(self, batch, logs=None):
+        if (self.epoch, batch) in self.when or ("all", "all") in self.when:
+            var = self.gan.discriminator.trainable_variables[0]
+            var.assign(np.full(var.shape, np.nan, np.float32))
+
+
+def experiment(tmp_path, epochs=3, **kwargs):
+    config = TrainConfig(
+        epochs=epochs,
+        batch_size=16,
+        steps_per_epoch=3,
+        width=8,
+        grid_size=4,
+        verbose=0,
+        source_dir=str(make_idx_dir(tmp_path / "idx", 64)),
+        data_dir=str(tmp_path / "data"),
+        gen_dir=str(tmp_path / "gen"),
+        model_dir=str(tmp_path / "model"),
+        **kwargs,
+    )
+    return GANExperiment(mnist_spec(), config)
+
+
+def test_nan_rolls_back_and_lowers_the_learning_rate(tmp_path, capsys):
+    exp = experiment(tmp_path)
+    lr = float(exp.gan.d_optimizer.learning_rate.numpy())
+    exp.train([PoisonWeights(exp.gan, [(1, 1)])])
+    assert "rolled back to" in capsys.readouterr().out
+    for var in exp.gan.discriminator.weights + exp.gan.generator.weights:
+        assert np.isfinite(var.numpy()).all()
+    assert float(exp.gan.d_optimizer.learning_rate.numpy()) == pytest.approx(lr / 2)
+    images = sorted(p.name for p in (tmp_path / "gen/dcgan_gan_28px").glob("*_epoch_*.png"))
+    assert len(images) == 3
+
+
+def test_repeated_divergence_stops_with_a_clear_error(tmp_path):
+    exp = experiment(tmp_path, max_rollbacks=2)
+    poison = PoisonWeights(exp.gan, [(1, 0), (1, 1), (1, 2), (2, 0)])
+    with pytest.raises(DivergenceError, match="diverged 3 times"):
+        exp.train([poison])
+
+
+def test_divergence_before_the_first_checkpoint(tmp_path):
+    exp = experiment(tmp_path)
+    with pytest.raises(DivergenceError, match="before the first checkpoint"):
+        exp.train([PoisonWeights(exp.gan, [(0, 1)])])
