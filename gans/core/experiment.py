@@ -36,7 +36,7 @@ from gans.core.image_grid import save_grid
 from gans.core.labels import LabelPolicy
 from gans.core.losses import get_loss
 from gans.core.networks import build_networks, check_shape
-from gans.core.provider import dataset_info, decode_images, provide_dataset
+from gans.core.provider import decode_images, provide_dataset, verify_records
 from gans.core.run_report import build_run_report
 from gans.core.schedule import ScheduleConfig
 from gans.core.tfrecord_writer import read_manifest
@@ -212,7 +212,7 @@ class GANExperiment:
                 f"({len(manifest['skipped'])} skipped, {len(manifest['duplicates'])} duplicates); "
                 f"contact sheet: {sheet}"
             )
-        return dataset_info(self.tfrecord_dir)
+        return verify_records(self.tfrecord_dir, self.config.channels)
 
     # --- checkpoints ------------------------------------------------------------------------
     def restore(self) -> int:

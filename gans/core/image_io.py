@@ -223,7 +223,7 @@ def load_image(
         raise ImageSkipped("empty file")
 
     try:
-        if p.suffix.lower() in (".svg", ".svgz"):
+        if p.suffix.lower() in (".svg", ".svgz") and not _has_image_magic(p):
             img = _render_svg(p, image_size, fit)
         else:
             img = _open_raster(p, image_size)
@@ -273,11 +273,11 @@ def _exception_reason(exc: Exception) -> str:
         return f"decompression bomb: {_detail(exc)}"
     if isinstance(exc, UnidentifiedImageError):
         return "not an image"
+    if isinstance(exc, OSError) and exc.errno is not None:
+        return _os_error_reason(exc)  # before the message test: paths may say "truncated"
     msg = str(exc).lower()
     if "truncated" in msg or isinstance(exc, EOFError):
         return "truncated image"
-    if isinstance(exc, OSError) and exc.errno is not None:
-        return _os_error_reason(exc)
     return f"corrupt image: {_detail(exc)}"
 
 
@@ -437,6 +437,12 @@ def _to_array(
         img = img.crop((left, top, left + s, top + s))
     img = _convert_channels(img, channels, background)
     if fit == "pad" and w != h:
+        # Scale the long side to the target first, then pad: the canvas never exceeds
+        # image_size² (a 1x65500 strip would otherwise ask for a 65500² canvas).
+        scale = image_size / max(w, h)
+        if scale < 1:
+            w, h = max(1, round(w * scale)), max(1, round(h * scale))
+            img = img.resize((w, h), Image.Resampling.LANCZOS, reducing_gap=3.0)
         s = max(w, h)
         canvas = Image.new(img.mode, (s, s), _fill_value(img.mode, background))
         canvas.paste(img, ((s - w) // 2, (s - h) // 2))

@@ -11,11 +11,15 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import numpy as np
 import tensorflow as tf
 
+from gans.core.errors import DataError, MissingDataError
 from gans.core.tfrecord_writer import read_manifest
 
 DATA_AUGMENTATIONS = ("flip", "rotate", "shift", "zoom")
+
+_REDO = "delete the folder and convert again"
 
 _FEATURES = {
     "image": tf.io.FixedLenFeature([], tf.string),
@@ -27,15 +31,54 @@ def dataset_info(tfrecord_dir: str | os.PathLike) -> dict:
     """The manifest of a converted dataset, with a one-line error if there is none."""
     manifest = read_manifest(tfrecord_dir)
     if manifest is None:
-        raise FileNotFoundError(
+        raise MissingDataError(
             f"{tfrecord_dir}: no converted dataset (manifest.json missing); run the converter"
         )
-    missing = [s for s in manifest["shards"] if not (Path(tfrecord_dir) / s).is_file()]
-    if missing:
-        raise FileNotFoundError(
-            f"{Path(tfrecord_dir) / missing[0]}: shard listed in the manifest is missing; "
-            "delete the folder and convert again"
+    for shard in manifest["shards"]:
+        path = Path(tfrecord_dir) / shard
+        if not path.is_file():
+            raise DataError(f"{path}: shard listed in the manifest is missing; {_REDO}")
+        expected = manifest.get("shard_bytes", {}).get(shard)
+        if expected is not None and path.stat().st_size != expected:
+            raise DataError(
+                f"{path}: {path.stat().st_size} bytes, the manifest says {expected} "
+                f"(truncated or replaced); {_REDO}"
+            )
+    return manifest
+
+
+def verify_records(tfrecord_dir: str | os.PathLike, channels: int) -> dict:
+    """Read every record once (CRC checks) and check the stored image shape, so a corrupt
+    shard or one written for another size or channel count fails *before* training,
+    naming the file. Returns the manifest."""
+    manifest = dataset_info(tfrecord_dir)
+    stored = (manifest["image_size"], manifest["image_size"], manifest["channels"])
+    if manifest["channels"] != channels:
+        raise DataError(
+            f"{tfrecord_dir}: stored images have {manifest['channels']} channels, "
+            f"training asks for {channels}; convert again with the right channels"
         )
+    shape_features = {
+        k: tf.io.FixedLenFeature([], tf.int64) for k in ("height", "width", "channels")
+    }
+    for shard in manifest["shards"]:
+        path = Path(tfrecord_dir) / shard
+        records = tf.data.TFRecordDataset(str(path))
+        try:
+            first = next(iter(records.take(1)), None)
+            count = int(records.reduce(np.int64(0), lambda n, _: n + 1))
+        except tf.errors.OpError as err:
+            reason = err.message.splitlines()[0] if err.message else type(err).__name__
+            raise DataError(f"{path}: corrupt TFRecord shard ({reason}); {_REDO}") from None
+        if first is None or count == 0:
+            raise DataError(f"{path}: empty shard; {_REDO}")
+        parsed = tf.io.parse_single_example(first, shape_features)
+        shape = tuple(int(parsed[k]) for k in ("height", "width", "channels"))
+        if shape != stored:
+            raise DataError(
+                f"{path}: holds {shape[0]}x{shape[1]}x{shape[2]} images, the manifest says "
+                f"{stored[0]}x{stored[1]}x{stored[2]}; {_REDO}"
+            )
     return manifest
 
 

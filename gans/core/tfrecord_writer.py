@@ -157,11 +157,12 @@ def write_tfrecords(
     manifest = {
         "name": name,
         "split": split,
-        "source": source,
+        "source": source.encode("utf-8", "backslashreplace").decode("utf-8"),
         "image_size": image_size,
         "channels": channels,
         "count": count,
         "shards": files,
+        "shard_bytes": {f: (tmp_dir / f).stat().st_size for f in files},
         "label_counts": {str(k): v for k, v in sorted(labels.items())},
         "num_classes": (max(labels) + 1) if labels else 0,
         "skipped": skipped,
@@ -170,18 +171,33 @@ def write_tfrecords(
         **(extra or {}),
     }
     (tmp_dir / MANIFEST).write_text(json.dumps(manifest, indent=1, ensure_ascii=False))
-    if out_dir.exists():
-        old = out_dir.with_name(f".{out_dir.name}.old-{os.getpid()}")
-        out_dir.rename(old)
-        tmp_dir.rename(out_dir)
-        shutil.rmtree(old, ignore_errors=True)
-    else:
-        tmp_dir.rename(out_dir)
+    _swap_into_place(tmp_dir, out_dir)
     return manifest
 
 
+def _swap_into_place(tmp_dir: Path, out_dir: Path) -> None:
+    """Replace ``out_dir`` by ``tmp_dir``; if stopped half-way, put the old one back."""
+    if not out_dir.exists():
+        tmp_dir.rename(out_dir)
+        return
+    old = out_dir.with_name(f".{out_dir.name}.old-{os.getpid()}")
+    out_dir.rename(old)
+    try:
+        tmp_dir.rename(out_dir)
+    except BaseException:
+        if not out_dir.exists():
+            old.rename(out_dir)
+        raise
+    shutil.rmtree(old, ignore_errors=True)
+
+
 def read_manifest(tfrecord_dir: str | os.PathLike) -> dict | None:
-    """The manifest of a complete conversion in ``tfrecord_dir``, or ``None`` if absent."""
+    """The manifest of a complete conversion in ``tfrecord_dir``, or ``None`` if absent.
+
+    If a conversion was stopped between its two renames (old folder aside, new one in),
+    the previous complete folder is moved back first.
+    """
+    _recover_previous(Path(tfrecord_dir))
     path = Path(tfrecord_dir) / MANIFEST
     if not path.is_file():
         return None
@@ -191,3 +207,12 @@ def read_manifest(tfrecord_dir: str | os.PathLike) -> dict | None:
         raise ValueError(
             f"{path}: unreadable manifest ({err}); delete the folder and convert again"
         ) from None
+
+
+def _recover_previous(out_dir: Path) -> None:
+    if out_dir.exists() or not out_dir.parent.is_dir():
+        return
+    for old in sorted(out_dir.parent.glob(f".{out_dir.name}.old-*")):
+        if (old / MANIFEST).is_file():
+            old.rename(out_dir)
+            return

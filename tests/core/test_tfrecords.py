@@ -5,8 +5,8 @@ import json
 import numpy as np
 import pytest
 
-from gans.core.errors import DataError
-from gans.core.provider import decode_images, provide_dataset
+from gans.core.errors import DataError, MissingDataError
+from gans.core.provider import decode_images, provide_dataset, verify_records
 from gans.core.tfrecord_writer import ImageRecord, SkippedFile, read_manifest, write_tfrecords
 
 
@@ -87,3 +87,43 @@ def test_interrupted_conversion_keeps_previous_output(tmp_path):
 
 def test_data_error_is_user_error():
     assert issubclass(DataError, ValueError)
+
+
+def _converted(tmp_path, name="tf", size=8):
+    write_tfrecords(records(30, size=size), tmp_path / name, "toy", size, 3, source="test")
+    return tmp_path / name
+
+
+def test_truncated_shard_is_named_before_training(tmp_path):
+    out = _converted(tmp_path)
+    shard = out / read_manifest(out)["shards"][0]
+    shard.write_bytes(shard.read_bytes()[:-7])
+    with pytest.raises(DataError, match=f"{shard.name}: .* bytes, the manifest says"):
+        verify_records(out, 3)
+
+
+def test_corrupt_shard_is_named_before_training(tmp_path):
+    out = _converted(tmp_path)
+    shard = out / read_manifest(out)["shards"][0]
+    data = bytearray(shard.read_bytes())
+    data[len(data) // 2] ^= 0xFF  # same size, broken CRC
+    shard.write_bytes(bytes(data))
+    with pytest.raises(DataError, match=f"{shard.name}: corrupt TFRecord shard"):
+        verify_records(out, 3)
+
+
+def test_shard_of_another_image_size_is_named(tmp_path):
+    out = _converted(tmp_path)
+    other = _converted(tmp_path, "other", size=16)
+    manifest = read_manifest(out)
+    shard = out / manifest["shards"][0]
+    shard.write_bytes((other / read_manifest(other)["shards"][0]).read_bytes())
+    manifest["shard_bytes"][shard.name] = shard.stat().st_size
+    (out / "manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(DataError, match="holds 16x16x3 images, the manifest says 8x8x3"):
+        verify_records(out, 3)
+
+
+def test_missing_dataset_is_a_missing_data_error(tmp_path):
+    with pytest.raises(MissingDataError, match="run the converter"):
+        verify_records(tmp_path, 3)
