@@ -112,6 +112,15 @@ def define_common_flags() -> None:
     # Output.
     flags.DEFINE_integer("grid_size", 64, "Images in each epoch grid.")
     flags.DEFINE_integer("checkpoint_every", 1, "Save a checkpoint every N epochs.")
+    flags.DEFINE_enum(
+        "precision",
+        "float32",
+        ["float32", "mixed_float16", "mixed_bfloat16"],
+        "Compute dtype: mixed_float16 on GPUs, mixed_bfloat16 on TPUs / AVX512-BF16 CPUs.",
+    )
+    flags.DEFINE_bool("jit_compile", False, "XLA-compile the train step (slower on CPU here).")
+    flags.DEFINE_integer("intra_op_threads", 0, "CPU threads inside an op; 0 = TF's choice.")
+    flags.DEFINE_integer("inter_op_threads", 0, "CPU ops run at once; 0 = TF's choice.")
     flags.DEFINE_integer("max_rollbacks", 3, "NaN/Inf rollbacks before giving up.")
     flags.DEFINE_float("cpu_budget_s", 0, "Stop after this much CPU time (seconds); 0 = off.")
     flags.DEFINE_integer(
@@ -227,6 +236,10 @@ def config_from_flags(dataset: str) -> TrainConfig:
         eval_every=f.eval_every,
         cpu_budget_s=f.cpu_budget_s,
         max_rollbacks=f.max_rollbacks,
+        precision=f.precision,
+        jit_compile=f.jit_compile,
+        intra_op_threads=f.intra_op_threads,
+        inter_op_threads=f.inter_op_threads,
         verbose=f.verbose,
         flags_text=f.flags_into_string(),
     )

@@ -63,6 +63,10 @@ class TrainConfig:
     eval_every: int = 0
     cpu_budget_s: float = 0.0
     max_rollbacks: int = 3
+    precision: str = "float32"
+    jit_compile: bool = False
+    intra_op_threads: int = 0
+    inter_op_threads: int = 0
     checkpoint_every: int = 1
     keep_checkpoints: int = 3
     verbose: int = -1

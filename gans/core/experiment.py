@@ -11,6 +11,7 @@ import dataclasses
 import functools
 import logging
 import sys
+import time
 from pathlib import Path
 
 import keras
@@ -28,7 +29,7 @@ from gans.core.callbacks import (
 from gans.core.config import TrainConfig
 from gans.core.contact_sheet import write_contact_sheet
 from gans.core.dataset_spec import DatasetSpec
-from gans.core.distribute import get_strategy
+from gans.core.distribute import get_strategy, is_chief, worker_model_dir
 from gans.core.errors import DataError, Interrupted, MissingDataError
 from gans.core.folder_converter import ConvertOptions, parse_colour
 from gans.core.gan import GAN
@@ -55,6 +56,11 @@ def resolve(config: TrainConfig, spec: DatasetSpec) -> TrainConfig:
         raise ValueError(
             f"{spec.name} is stored at {spec.stored_size} px with {spec.channels} channel(s); "
             "leave --image_size and --channels unset"
+        )
+    if config.precision == "mixed_float16":
+        raise ValueError(
+            "--precision=mixed_float16 is not supported yet: Keras 3.15's LossScaleOptimizer "
+            "fails inside tf.function ('No gradients provided'); use mixed_bfloat16"
         )
     fit = config.fit or spec.fit
     background = config.background or spec.background
@@ -85,13 +91,31 @@ def resolve(config: TrainConfig, spec: DatasetSpec) -> TrainConfig:
     )
 
 
-def make_optimizer(name: str, lr: float, beta1: float, beta2: float) -> keras.optimizers.Optimizer:
-    """Adam (DCGAN: 2e-4, β1 = 0.5) or RMSProp (WGAN: 5e-5)."""
+def make_optimizer(
+    name: str, lr: float, beta1: float, beta2: float, precision: str = "float32"
+) -> keras.optimizers.Optimizer:
+    """Adam (DCGAN: 2e-4, β1 = 0.5) or RMSProp (WGAN: 5e-5); float16 wraps it in a
+    ``LossScaleOptimizer`` (bfloat16 has float32's range and needs none)."""
     if name == "adam":
-        return keras.optimizers.Adam(lr, beta_1=beta1, beta_2=beta2)
-    if name == "rmsprop":
-        return keras.optimizers.RMSprop(lr)
-    raise ValueError(f"unknown optimizer {name!r}; choose adam or rmsprop")
+        optimizer = keras.optimizers.Adam(lr, beta_1=beta1, beta_2=beta2)
+    elif name == "rmsprop":
+        optimizer = keras.optimizers.RMSprop(lr)
+    else:
+        raise ValueError(f"unknown optimizer {name!r}; choose adam or rmsprop")
+    if precision == "mixed_float16":
+        optimizer = keras.optimizers.LossScaleOptimizer(optimizer)
+    return optimizer
+
+
+def configure_threads(intra_op: int, inter_op: int) -> None:
+    """CPU thread pools (0 = TensorFlow's choice); must run before TF's runtime starts."""
+    try:
+        if intra_op:
+            tf.config.threading.set_intra_op_parallelism_threads(intra_op)
+        if inter_op:
+            tf.config.threading.set_inter_op_parallelism_threads(inter_op)
+    except RuntimeError:
+        log.warning("thread counts not applied: TensorFlow's runtime had already started")
 
 
 def label_policy(config: TrainConfig) -> LabelPolicy:
@@ -118,7 +142,9 @@ class GANExperiment:
     def __init__(self, spec: DatasetSpec, config: TrainConfig) -> None:
         self.spec = spec
         self.config = resolve(config, spec)
+        configure_threads(self.config.intra_op_threads, self.config.inter_op_threads)
         self.strategy = get_strategy(self.config.strategy)
+        self.chief = is_chief(self.strategy)
         self.model_dir = Path(self.config.model_dir)
         self.run_dir = Path(self.config.gen_dir) / self.config.run_name
         self.convert_options = ConvertOptions(
@@ -128,9 +154,14 @@ class GANExperiment:
         self.num_classes = spec.num_classes if self.config.conditional else 0
         if self.config.conditional and not spec.num_classes:
             raise ValueError(f"--conditional needs a labelled dataset; {spec.name} has no labels")
-        with self.strategy.scope():
-            self.gan = self._build_gan()
-            self.epoch = tf.Variable(0, dtype=tf.int64, trainable=False, name="epoch")
+        previous_policy = keras.mixed_precision.global_policy()
+        keras.mixed_precision.set_global_policy(self.config.precision)
+        try:
+            with self.strategy.scope():
+                self.gan = self._build_gan()
+                self.epoch = tf.Variable(0, dtype=tf.int64, trainable=False, name="epoch")
+        finally:
+            keras.mixed_precision.set_global_policy(previous_policy)
         self.checkpoint = tf.train.Checkpoint(
             generator=self.gan.generator,
             discriminator=self.gan.discriminator,
@@ -144,7 +175,7 @@ class GANExperiment:
         )
         self.manager = tf.train.CheckpointManager(
             self.checkpoint,
-            self.model_dir / "checkpoints",
+            Path(worker_model_dir(str(self.model_dir), self.strategy)) / "checkpoints",
             max_to_keep=self.config.keep_checkpoints,
         )
 
@@ -192,8 +223,9 @@ class GANExperiment:
             num_classes=self.num_classes,
         )
         gan.compile(
-            g_optimizer=make_optimizer(c.optimizer, c.g_lr, c.beta1, c.beta2),
-            d_optimizer=make_optimizer(c.optimizer, c.d_lr, c.beta1, c.beta2),
+            g_optimizer=make_optimizer(c.optimizer, c.g_lr, c.beta1, c.beta2, c.precision),
+            d_optimizer=make_optimizer(c.optimizer, c.d_lr, c.beta1, c.beta2, c.precision),
+            jit_compile=c.jit_compile,
         )
         return gan
 
@@ -201,6 +233,8 @@ class GANExperiment:
     def ensure_dataset(self) -> dict:
         """The dataset's manifest, converting from the source first if needed."""
         manifest = read_manifest(self.tfrecord_dir)
+        if manifest is None and not self.chief:
+            manifest = self._wait_for_chief_conversion()
         if manifest is None:
             log.info("converting %s into %s", self.spec.name, self.tfrecord_dir)
             manifest = self.spec.convert(
@@ -213,6 +247,16 @@ class GANExperiment:
                 f"contact sheet: {sheet}"
             )
         return verify_records(self.tfrecord_dir, self.config.channels)
+
+    def _wait_for_chief_conversion(self, timeout_s: float = 1800) -> dict:
+        """Workers other than the chief wait for its conversion instead of racing it."""
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            manifest = read_manifest(self.tfrecord_dir)
+            if manifest is not None:
+                return manifest
+            time.sleep(2)
+        raise MissingDataError(f"{self.tfrecord_dir}: the chief did not convert the dataset")
 
     # --- checkpoints ------------------------------------------------------------------------
     def restore(self) -> int:
@@ -249,7 +293,8 @@ class GANExperiment:
                 "raise --epochs to train more"
             )
             return {}
-        self._write_run_metadata()
+        if self.chief:
+            self._write_run_metadata()
         dataset, steps = provide_dataset(
             self.tfrecord_dir,
             global_batch_size=c.batch_size,
@@ -263,9 +308,36 @@ class GANExperiment:
             data_augment=tuple(filter(None, c.data_augment.split(","))),
             with_labels=bool(self.num_classes),
         )
+        callbacks = [Throughput(c.batch_size)]
+        if self.chief:
+            callbacks += self._output_callbacks()
+        if c.cpu_budget_s > 0:
+            callbacks.append(CpuBudget(c.cpu_budget_s))
+        callbacks += list(extra_callbacks or [])
+        optimizers = [self.gan.g_optimizer, self.gan.d_optimizer]
+        callbacks.append(
+            DivergenceGuard(self.checkpoint, self.manager, optimizers, c.max_rollbacks)
+        )
+        callbacks.append(EpochCheckpoint(self.manager, self.epoch, c.checkpoint_every))
+        verbose = c.verbose if c.verbose >= 0 else (1 if sys.stdout.isatty() else 2)
+        if not self.chief:
+            verbose = 0
+        try:
+            history = self._fit(dataset, start, steps, callbacks, verbose)
+        except KeyboardInterrupt:
+            saved = self._save_on_interrupt()
+            raise Interrupted(f"interrupted; {saved}. Run the same command to resume") from None
+        if self.chief:
+            report = build_run_report(self.run_dir, self.model_dir)
+            if "index" in report:
+                print(f"run report: {report['index']}")
+        return {k: v[-1] for k, v in history.history.items()}
+
+    def _output_callbacks(self) -> list[keras.callbacks.Callback]:
+        """What only the chief writes: epoch grids, evaluation, history, TensorBoard."""
+        c = self.config
         writer = tf.summary.create_file_writer(str(self.model_dir / "images"))
         callbacks = [
-            Throughput(c.batch_size),
             EpochImages(
                 self.gan.generate,
                 self.fixed_noise(),
@@ -286,30 +358,13 @@ class GANExperiment:
                     summary_writer=writer,
                 )
             )
-        if c.cpu_budget_s > 0:
-            callbacks.append(CpuBudget(c.cpu_budget_s))
-        callbacks += list(extra_callbacks or [])
-        optimizers = [self.gan.g_optimizer, self.gan.d_optimizer]
-        callbacks.append(
-            DivergenceGuard(self.checkpoint, self.manager, optimizers, c.max_rollbacks)
-        )
         callbacks += [
-            EpochCheckpoint(self.manager, self.epoch, c.checkpoint_every),
             keras.callbacks.CSVLogger(str(self.model_dir / "history.csv"), append=True),
             keras.callbacks.TensorBoard(
                 log_dir=str(self.model_dir / "tensorboard"), write_graph=False
             ),
         ]
-        verbose = c.verbose if c.verbose >= 0 else (1 if sys.stdout.isatty() else 2)
-        try:
-            history = self._fit(dataset, start, steps, callbacks, verbose)
-        except KeyboardInterrupt:
-            saved = self._save_on_interrupt()
-            raise Interrupted(f"interrupted; {saved}. Run the same command to resume") from None
-        report = build_run_report(self.run_dir, self.model_dir)
-        if "index" in report:
-            print(f"run report: {report['index']}")
-        return {k: v[-1] for k, v in history.history.items()}
+        return callbacks
 
     def _save_on_interrupt(self) -> str:
         """Ctrl-C: save the weights as they are, under the last *completed* epoch, so a

@@ -138,11 +138,18 @@ class GAN(keras.Model):
             labels = self.default_labels(tf.shape(noise)[0])
         return self._g(noise, labels, training=False, model=self.sampler)
 
+    def _maybe_symbolic_build(self, iterator=None, data_batch=None) -> None:
+        """Skip Keras's symbolic build: the networks are built at construction and the
+        optimizers in ``compile``; Keras's version eagerly reduces a distributed batch,
+        which fails under MultiWorkerMirroredStrategy (Keras 3.15)."""
+
     def make_train_function(self, force: bool = False):
         """One scheduled iteration per call, traced once; see the module docstring."""
         if self.train_function is not None and not force:
             return self.train_function
-        step = tf.function(self.train_step, reduce_retracing=True)
+        step = tf.function(
+            self.train_step, reduce_retracing=True, jit_compile=self.jit_compile is True
+        )
 
         def train_function(iterator):
             return step(next(iterator))
@@ -210,7 +217,7 @@ class GAN(keras.Model):
                 per_example, global_batch_size=self._global_batch(images)
             )
         if apply:
-            grads = tape.gradient(loss, d_vars)
+            grads = tape.gradient(self.d_optimizer.scale_loss(loss), d_vars)
             self.d_optimizer.apply_gradients(zip(grads, d_vars, strict=True))
             if hasattr(self.augment, "update"):
                 self.augment.update(real_logits)
@@ -239,7 +246,7 @@ class GAN(keras.Model):
             loss = tf.nn.compute_average_loss(
                 per_example, global_batch_size=self._global_batch(noise)
             )
-        grads = tape.gradient(loss, g_vars)
+        grads = tape.gradient(self.g_optimizer.scale_loss(loss), g_vars)
         self.g_optimizer.apply_gradients(zip(grads, g_vars, strict=True))
         self.g_loss_tracker.update_state(per_example)
         return tf.reduce_sum(per_example)

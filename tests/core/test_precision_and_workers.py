@@ -1,0 +1,122 @@
+"""Mixed precision, XLA flag, and two worker processes on 127.0.0.1 (MultiWorkerMirrored)."""
+
+import json
+import os
+import socket
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from gans.core.config import TrainConfig
+from gans.core.experiment import GANExperiment
+from gans.mnist.mnist_dataset import mnist_spec
+from tests.testing_utils import REPO, make_idx_dir
+
+TINY = dict(epochs=1, batch_size=16, steps_per_epoch=2, width=8, grid_size=4, verbose=0)
+
+
+def tiny_experiment(tmp_path, **kwargs):
+    return GANExperiment(
+        mnist_spec(),
+        TrainConfig(
+            source_dir=str(make_idx_dir(tmp_path / "idx", 64)),
+            data_dir=str(tmp_path / "data"),
+            gen_dir=str(tmp_path / "gen"),
+            model_dir=str(tmp_path / "model"),
+            **{**TINY, **kwargs},
+        ),
+    )
+
+
+def test_float16_is_refused_with_a_reason(tmp_path):
+    with pytest.raises(ValueError, match="use mixed_bfloat16"):
+        tiny_experiment(tmp_path, precision="mixed_float16")
+
+
+def test_mixed_bfloat16_trains_with_float32_logits(tmp_path):
+    exp = tiny_experiment(tmp_path, precision="mixed_bfloat16")
+    compute = "bfloat16"
+    conv = next(layer for layer in exp.gan.discriminator.layers if "conv" in layer.name)
+    assert conv.compute_dtype == compute
+    assert exp.gan.discriminator.output.dtype == "float32"
+    assert exp.gan.generator.output.dtype == "float32"
+    logs = exp.train()
+    assert np.isfinite(logs["d_loss"]) and np.isfinite(logs["g_loss"])
+    # The global policy is restored: models built later are float32 again.
+    import keras
+
+    assert keras.mixed_precision.global_policy().name == "float32"
+
+
+def test_xla_flag_reaches_the_train_step(tmp_path):
+    exp = tiny_experiment(tmp_path, jit_compile=True)
+    assert exp.gan.jit_compile is True
+    logs = exp.train()
+    assert np.isfinite(logs["d_loss"])
+
+
+def _free_ports(n):
+    sockets = [socket.socket() for _ in range(n)]
+    for s in sockets:
+        s.bind(("127.0.0.1", 0))
+    ports = [s.getsockname()[1] for s in sockets]
+    for s in sockets:
+        s.close()
+    return ports
+
+
+def test_two_workers_train_together_and_only_the_chief_writes(tmp_path):
+    source = make_idx_dir(tmp_path / "idx", 128)
+    # Convert once up front so both workers read the same records.
+    tiny_experiment(tmp_path / "prep").ensure_dataset()
+    ports = _free_ports(2)
+    cluster = {"worker": [f"127.0.0.1:{p}" for p in ports]}
+    procs = []
+    for index in range(2):
+        env = dict(
+            os.environ,
+            TF_CONFIG=json.dumps({"cluster": cluster, "task": {"type": "worker", "index": index}}),
+            PYTHONPATH=str(REPO),
+            TF_CPP_MIN_LOG_LEVEL="3",
+        )
+        args = [
+            sys.executable,
+            str(REPO / "gans/mnist/mnist_gan.py"),
+            f"--source_dir={source}",
+            f"--data_dir={tmp_path / 'prep/data'}",
+            f"--model_dir={tmp_path / 'model'}",
+            f"--gen_dir={tmp_path / 'gen'}",
+            "--epochs=2",
+            "--batch_size=16",
+            "--steps_per_epoch=2",
+            "--width=8",
+            "--grid_size=4",
+            "--eval_every=0",
+            "--verbose=2",
+        ]
+        procs.append(
+            subprocess.Popen(
+                args,
+                env=env,
+                cwd=tmp_path,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+        )
+    try:
+        outs = [p.communicate(timeout=240) for p in procs]
+    finally:
+        for p in procs:
+            p.kill()
+    for p, (_, err) in zip(procs, outs, strict=True):
+        assert p.returncode == 0, err[-3000:]
+    run = tmp_path / "gen/dcgan_gan_28px"
+    assert sorted(x.name for x in run.glob("mnist_epoch_*.png")) == [
+        "mnist_epoch_0001.png",
+        "mnist_epoch_0002.png",
+    ]
+    assert (tmp_path / "model/checkpoints/ckpt-2.index").is_file()
+    assert "Epoch 2/2" in outs[0][0] and "Epoch" not in outs[1][0]  # chief alone reports
