@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import logging
+import shutil
 import sys
 import time
 from pathlib import Path
@@ -260,7 +261,12 @@ class GANExperiment:
 
     # --- checkpoints ------------------------------------------------------------------------
     def restore(self) -> int:
-        """Restore the latest checkpoint if any; return the number of completed epochs."""
+        """Restore the latest checkpoint if any; return the number of completed epochs.
+
+        Leftovers of a save that was killed (``ckpt-N_temp`` folders) are removed first.
+        """
+        for leftover in Path(self.manager.directory).glob("ckpt-*_temp"):
+            shutil.rmtree(leftover, ignore_errors=True)
         latest = self.manager.latest_checkpoint
         if latest:
             try:
@@ -292,6 +298,8 @@ class GANExperiment:
                 f"{self.model_dir}: already trained {start} epochs (--epochs={c.epochs}); "
                 "raise --epochs to train more"
             )
+            if self.chief:  # a run killed after its last checkpoint still gets its report
+                build_run_report(self.run_dir, self.model_dir)
             return {}
         if self.chief:
             self._write_run_metadata()

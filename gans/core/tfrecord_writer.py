@@ -101,6 +101,7 @@ def write_tfrecords(
     """
     out_dir = Path(out_dir)
     out_dir.parent.mkdir(parents=True, exist_ok=True)
+    _remove_dead_temp_dirs(out_dir)
     tmp_dir = out_dir.with_name(f".{out_dir.name}.tmp-{os.getpid()}")
     shutil.rmtree(tmp_dir, ignore_errors=True)
     tmp_dir.mkdir()
@@ -216,3 +217,21 @@ def _recover_previous(out_dir: Path) -> None:
         if (old / MANIFEST).is_file():
             old.rename(out_dir)
             return
+
+
+def _remove_dead_temp_dirs(out_dir: Path) -> None:
+    """Delete temp folders of conversions whose process is gone (killed mid-way)."""
+    for tmp in out_dir.parent.glob(f".{out_dir.name}.tmp-*"):
+        pid = tmp.name.rsplit("-", 1)[-1]
+        if pid.isdigit() and not _alive(int(pid)):
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
