@@ -124,7 +124,7 @@ def write_tfrecords(
                     f"{(image_size, image_size, channels)}"
                 )
             if dedupe:
-                digest = hashlib.sha256(image.tobytes()).hexdigest()
+                digest = hashlib.sha256(image.tobytes()).digest()  # 32 bytes, not 64 hex
                 if digest in seen:
                     duplicates.append({"file": item.key, "duplicate_of": seen[digest]})
                     continue
