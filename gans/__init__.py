@@ -20,7 +20,12 @@ def _import_tensorflow_quietly() -> None:
         return
     try:
         os.dup2(devnull, 2)
-        import tensorflow  # noqa: F401
+        import tensorflow
+
+        # Probe the devices now, silenced too: on machines without a GPU the CUDA probe
+        # logs an error line. The runtime itself is not started (logical devices can
+        # still be configured afterwards).
+        tensorflow.config.list_physical_devices()
     finally:
         os.dup2(saved, 2)
         os.close(saved)

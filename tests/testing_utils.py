@@ -60,3 +60,26 @@ def run_script(
         text=True,
         timeout=timeout,
     )
+
+
+def tiny_config(tmp_path: Path, source_dir: Path | None = None, **overrides):
+    """A ``TrainConfig`` for a seconds-long run in ``tmp_path``: tiny nets, few steps, no
+    evaluation; MNIST-like IDX files are made there unless ``source_dir`` is given."""
+    from gans.core.config import TrainConfig
+
+    if source_dir is None:
+        source_dir = make_idx_dir(tmp_path / "idx", 64)
+    settings = dict(
+        epochs=1,
+        batch_size=8,
+        steps_per_epoch=1,
+        width=8,
+        grid_size=4,
+        verbose=0,
+        eval_every=0,
+        source_dir=str(source_dir),
+        data_dir=str(tmp_path / "data"),
+        gen_dir=str(tmp_path / "gen"),
+        model_dir=str(tmp_path / "model"),
+    )
+    return TrainConfig(**{**settings, **overrides})

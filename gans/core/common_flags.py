@@ -7,6 +7,7 @@ which turns flags into a frozen ``TrainConfig``. Bad values exit with one line.
 
 from __future__ import annotations
 
+import errno
 import sys
 from collections.abc import Callable, Sequence
 
@@ -254,7 +255,22 @@ def _parse_or_exit(argv: Sequence[str]) -> list[str]:
         sys.exit(2)
 
 
-def run_app(main: Callable[[list[str]], None]) -> None:
+def describe_os_error(err: OSError) -> str:
+    """One line naming the file and what to do, for the common OS failures."""
+    where = err.filename or "a file"
+    hints = {
+        errno.ENOSPC: "the disk is full; free space or point --model_dir/--gen_dir elsewhere",
+        errno.EDQUOT: "the disk quota is exhausted; free space or write elsewhere",
+        errno.EACCES: "no permission to write there; choose another --model_dir/--gen_dir",
+        errno.EPERM: "no permission to write there; choose another --model_dir/--gen_dir",
+        errno.EROFS: "the file system is read-only; choose another --model_dir/--gen_dir",
+        errno.ENOTDIR: "a path component is a file, not a folder; fix the path",
+    }
+    hint = hints.get(err.errno, "check the path and the disk")
+    return f"{where}: {err.strerror or err} ({hint})"
+
+
+def run_app(main: Callable[[list[str]], None], argv: list[str] | None = None) -> None:
     """``app.run`` with one-line errors for bad flags and for ``UserError``s."""
 
     def guarded(argv: list[str]) -> None:
@@ -268,5 +284,8 @@ def run_app(main: Callable[[list[str]], None]) -> None:
         except UserError as err:
             print(f"error: {err}", file=sys.stderr)
             sys.exit(1)
+        except OSError as err:  # unwritable folder, full disk, ...: name the file, no wall
+            print(f"error: {describe_os_error(err)}", file=sys.stderr)
+            sys.exit(1)
 
-    app.run(guarded, flags_parser=_parse_or_exit)
+    app.run(guarded, argv=argv, flags_parser=_parse_or_exit)

@@ -395,6 +395,13 @@ class GANExperiment:
             shuffle=False,
         )
 
+    def evaluate(self, num_samples: int = 1000, extractor: str = "classifier", **kwargs) -> dict:
+        """FID/KID (classifier or Inception features), SWD, diversity, mode coverage and a
+        memorization report of the latest checkpoint; see ``gans.core.evaluation``."""
+        from gans.core.evaluation import evaluate_experiment
+
+        return evaluate_experiment(self, num_samples, extractor=extractor, **kwargs)
+
     def real_sample(self, count: int) -> np.ndarray:
         """Up to ``count`` real training images in [-1, 1] (the first ones, deterministic)."""
         images = decode_images(self.tfrecord_dir, self.config.image_size, self.config.channels)

@@ -87,6 +87,10 @@ class GAN(keras.Model):
         self.g_loss_tracker = keras.metrics.Mean(name="g_loss")
         self.d_real_tracker = keras.metrics.Mean(name="d_real")
         self.d_fake_tracker = keras.metrics.Mean(name="d_fake")
+        self.d_acc_real_tracker = keras.metrics.Mean(name="d_acc_real")
+        self.d_acc_fake_tracker = keras.metrics.Mean(name="d_acc_fake")
+        self.d_grad_norm_tracker = keras.metrics.Mean(name="d_grad_norm")
+        self.g_grad_norm_tracker = keras.metrics.Mean(name="g_grad_norm")
         self.g_optimizer: keras.optimizers.Optimizer | None = None
         self.d_optimizer: keras.optimizers.Optimizer | None = None
         self.built = True
@@ -107,7 +111,16 @@ class GAN(keras.Model):
 
     @property
     def metrics(self) -> list[keras.metrics.Metric]:
-        return [self.d_loss_tracker, self.g_loss_tracker, self.d_real_tracker, self.d_fake_tracker]
+        return [
+            self.d_loss_tracker,
+            self.g_loss_tracker,
+            self.d_real_tracker,
+            self.d_fake_tracker,
+            self.d_acc_real_tracker,
+            self.d_acc_fake_tracker,
+            self.d_grad_norm_tracker,
+            self.g_grad_norm_tracker,
+        ]
 
     def call(self, images: tf.Tensor, training: bool = False) -> tf.Tensor:
         """Discriminator logits, so Keras can build and call the model on a batch."""
@@ -187,7 +200,12 @@ class GAN(keras.Model):
 
         g_loss = tf.cond(train_g, g_update, lambda: self.train_schedule.last_g_loss)
         self.train_schedule.observe(d_loss, g_loss)
-        return {m.name: m.result() for m in self.metrics}
+        logs = {m.name: m.result() for m in self.metrics}
+        logs["g_lr"] = tf.convert_to_tensor(self.g_optimizer.learning_rate)
+        logs["d_lr"] = tf.convert_to_tensor(self.d_optimizer.learning_rate)
+        if hasattr(self.augment, "probability"):
+            logs["ada_p"] = tf.convert_to_tensor(self.augment.probability)
+        return logs
 
     # --- replica steps ----------------------------------------------------------------------
     def _global_batch(self, images: tf.Tensor) -> tf.Tensor:
@@ -219,11 +237,16 @@ class GAN(keras.Model):
         if apply:
             grads = tape.gradient(self.d_optimizer.scale_loss(loss), d_vars)
             self.d_optimizer.apply_gradients(zip(grads, d_vars, strict=True))
+            self.d_grad_norm_tracker.update_state(tf.linalg.global_norm(grads))
             if hasattr(self.augment, "update"):
                 self.augment.update(real_logits)
+        real_logits = tf.cast(real_logits, tf.float32)
+        fake_logits = tf.cast(fake_logits, tf.float32)
         self.d_loss_tracker.update_state(per_example)
-        self.d_real_tracker.update_state(tf.cast(real_logits, tf.float32))
-        self.d_fake_tracker.update_state(tf.cast(fake_logits, tf.float32))
+        self.d_real_tracker.update_state(real_logits)
+        self.d_fake_tracker.update_state(fake_logits)
+        self.d_acc_real_tracker.update_state(tf.cast(real_logits > 0, tf.float32))
+        self.d_acc_fake_tracker.update_state(tf.cast(fake_logits < 0, tf.float32))
         return tf.reduce_sum(per_example), tf.cast(batch, tf.float32)
 
     def _penalties(self, real_in, fake_in, labels, batch: tf.Tensor) -> tf.Tensor:
@@ -249,6 +272,7 @@ class GAN(keras.Model):
         grads = tape.gradient(self.g_optimizer.scale_loss(loss), g_vars)
         self.g_optimizer.apply_gradients(zip(grads, g_vars, strict=True))
         self.g_loss_tracker.update_state(per_example)
+        self.g_grad_norm_tracker.update_state(tf.linalg.global_norm(grads))
         return tf.reduce_sum(per_example)
 
     # --- cross-replica weight updates -------------------------------------------------------
@@ -259,10 +283,16 @@ class GAN(keras.Model):
                 var.assign(tf.clip_by_value(var, -self.clip_value, self.clip_value))
 
     def _update_ema(self) -> None:
-        """``ema ← decay·ema + (1 - decay)·w`` for trainable weights; others copied."""
+        """``ema ← d·ema + (1 - d)·w`` for trainable weights; others copied.
+
+        ``d = min(decay, (1 + n) / (10 + n))`` after n G updates (the warm-up of
+        ``tf.train.ExponentialMovingAverage``): without it a 0.999 average still holds
+        mostly the random initial weights after a few hundred steps.
+        """
         if self.ema_generator is None:
             return
-        decay = self.ema_decay
+        n = tf.cast(self.g_optimizer.iterations, tf.float32)
+        decay = tf.minimum(self.ema_decay, (1.0 + n) / (10.0 + n))
         for ema_var, var in zip(self.ema_generator.weights, self.generator.weights, strict=True):
             if var.trainable:
                 ema_var.assign(decay * ema_var + (1.0 - decay) * var)

@@ -8,23 +8,11 @@ from gans.core.config import TrainConfig
 from gans.core.experiment import GANExperiment
 from gans.mnist.mnist_dataset import mnist_spec
 from gans.pokemon.pokemon_dataset import pokemon_spec
-from tests.testing_utils import make_idx_dir
+from tests.testing_utils import tiny_config
 
 
 def test_conditional_mnist_trains_and_draws_one_class_per_column(tmp_path):
-    config = TrainConfig(
-        conditional=True,
-        epochs=1,
-        batch_size=16,
-        steps_per_epoch=2,
-        width=8,
-        grid_size=20,
-        verbose=0,
-        source_dir=str(make_idx_dir(tmp_path / "idx", 100)),
-        data_dir=str(tmp_path / "data"),
-        gen_dir=str(tmp_path / "gen"),
-        model_dir=str(tmp_path / "model"),
-    )
+    config = tiny_config(tmp_path, conditional=True, batch_size=16, steps_per_epoch=2, grid_size=20)
     experiment = GANExperiment(mnist_spec(), config)
     assert experiment.config.run_name == "dcgan_gan_28px_cond"
     experiment.train()

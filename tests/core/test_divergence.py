@@ -4,11 +4,10 @@ import keras
 import numpy as np
 import pytest
 
-from gans.core.config import TrainConfig
 from gans.core.errors import DivergenceError
 from gans.core.experiment import GANExperiment
 from gans.mnist.mnist_dataset import mnist_spec
-from tests.testing_utils import make_idx_dir
+from tests.testing_utils import tiny_config
 
 
 class PoisonWeights(keras.callbacks.Callback):
@@ -28,19 +27,7 @@ class PoisonWeights(keras.callbacks.Callback):
 
 
 def experiment(tmp_path, epochs=3, **kwargs):
-    config = TrainConfig(
-        epochs=epochs,
-        batch_size=16,
-        steps_per_epoch=3,
-        width=8,
-        grid_size=4,
-        verbose=0,
-        source_dir=str(make_idx_dir(tmp_path / "idx", 64)),
-        data_dir=str(tmp_path / "data"),
-        gen_dir=str(tmp_path / "gen"),
-        model_dir=str(tmp_path / "model"),
-        **kwargs,
-    )
+    config = tiny_config(tmp_path, epochs=epochs, batch_size=16, steps_per_epoch=3, **kwargs)
     return GANExperiment(mnist_spec(), config)
 
 

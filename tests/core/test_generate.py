@@ -16,26 +16,14 @@ from gans.core.config import TrainConfig
 from gans.core.errors import DataError, MissingDataError
 from gans.core.experiment import GANExperiment
 from gans.mnist.mnist_dataset import mnist_spec
-from tests.testing_utils import REPO, make_idx_dir
+from tests.testing_utils import REPO, tiny_config
 
 
 @pytest.fixture(scope="module")
 def model_dir(tmp_path_factory):
     """A tiny MNIST DCGAN with an EMA generator, trained 1 then 2 epochs: ckpt-1, ckpt-2."""
     tmp = tmp_path_factory.mktemp("trained")
-    config = TrainConfig(
-        epochs=1,
-        batch_size=8,
-        steps_per_epoch=1,
-        width=8,
-        grid_size=4,
-        verbose=0,
-        ema_decay=0.9,
-        source_dir=str(make_idx_dir(tmp / "raw", 40)),
-        data_dir=str(tmp / "data"),
-        gen_dir=str(tmp / "gen"),
-        model_dir=str(tmp / "model"),
-    )
+    config = tiny_config(tmp, ema_decay=0.9)
     GANExperiment(mnist_spec(), config).train()
     GANExperiment(mnist_spec(), config.replace(epochs=2)).train()
     return tmp / "model"

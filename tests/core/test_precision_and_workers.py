@@ -9,25 +9,14 @@ import sys
 import numpy as np
 import pytest
 
-from gans.core.config import TrainConfig
 from gans.core.experiment import GANExperiment
 from gans.mnist.mnist_dataset import mnist_spec
-from tests.testing_utils import REPO, make_idx_dir
-
-TINY = dict(epochs=1, batch_size=16, steps_per_epoch=2, width=8, grid_size=4, verbose=0)
+from tests.testing_utils import REPO, make_idx_dir, tiny_config
 
 
 def tiny_experiment(tmp_path, **kwargs):
-    return GANExperiment(
-        mnist_spec(),
-        TrainConfig(
-            source_dir=str(make_idx_dir(tmp_path / "idx", 64)),
-            data_dir=str(tmp_path / "data"),
-            gen_dir=str(tmp_path / "gen"),
-            model_dir=str(tmp_path / "model"),
-            **{**TINY, **kwargs},
-        ),
-    )
+    config = tiny_config(tmp_path, batch_size=16, steps_per_epoch=2, **kwargs)
+    return GANExperiment(mnist_spec(), config)
 
 
 def test_float16_is_refused_with_a_reason(tmp_path):

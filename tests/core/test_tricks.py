@@ -114,14 +114,17 @@ def test_boost_windows_follow_the_draws():
 def test_ema_update_math():
     g, d = build_networks("dcgan", 28, 1, 4, NetworkOptions(width=4))
     gan = GAN(g, d, noise_dim=4, ema_decay=0.9)
-    before = [w.numpy().copy() for w in gan.ema_generator.trainable_weights]
-    for w in g.trainable_weights:
-        w.assign(w + 1.0)
-    gan._update_ema()
-    for b, w, e in zip(
-        before, g.trainable_weights, gan.ema_generator.trainable_weights, strict=True
-    ):
-        np.testing.assert_allclose(e.numpy(), 0.9 * b + 0.1 * w.numpy(), rtol=1e-5, atol=1e-6)
+    gan.compile(keras.optimizers.Adam(), keras.optimizers.Adam())
+    for step, decay in ((0, 0.1), (1000, 0.9)):  # warm-up (1+n)/(10+n), then the cap
+        gan.g_optimizer.iterations.assign(step)
+        before = [w.numpy().copy() for w in gan.ema_generator.trainable_weights]
+        for w in g.trainable_weights:
+            w.assign(w + 1.0)
+        gan._update_ema()
+        pairs = zip(before, g.trainable_weights, gan.ema_generator.trainable_weights, strict=True)
+        for b, w, e in pairs:
+            expected = decay * b + (1 - decay) * w.numpy()
+            np.testing.assert_allclose(e.numpy(), expected, rtol=1e-5, atol=1e-5)
 
 
 @pytest.mark.parametrize("augment", ["diffaugment", "ada"])

@@ -16,7 +16,7 @@ from gans.magic.magic_dataset import magic_spec
 from gans.mnist.mnist_dataset import mnist_spec
 from gans.pokemon.pokemon_dataset import pokemon_spec
 from gans.yugioh.yugioh_dataset import yugioh_spec
-from tests.testing_utils import make_idx_dir, run_script
+from tests.testing_utils import make_idx_dir, run_script, tiny_config
 
 
 def picture_folder(folder: Path, count: int, size=(40, 30), mode="RGB") -> Path:
@@ -58,18 +58,10 @@ def test_every_dataset_converts_trains_and_writes_a_grid(tmp_path, name):
     spec = make_spec()
     source = make_source(tmp_path / "raw")
     small = spec.stored_size or 32
-    config = TrainConfig(
-        epochs=1,
-        batch_size=8,
-        steps_per_epoch=1,
-        width=8,
-        grid_size=4,
-        verbose=0,
+    config = tiny_config(
+        tmp_path,
+        source,
         image_size=None if spec.stored_size else small,
-        source_dir=str(source),
-        data_dir=str(tmp_path / "data"),
-        gen_dir=str(tmp_path / "gen"),
-        model_dir=str(tmp_path / "model"),
         **spec.train_defaults,
     )
     experiment = GANExperiment(spec, config)

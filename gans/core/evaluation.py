@@ -1,0 +1,120 @@
+"""Evaluate a trained GAN: the metrics, a memorization picture, one JSON per evaluation.
+
+    python -m gans.core.evaluation --model_dir=models/pokemon/dcgan_gan_64px \
+        [--extractor=classifier|inception|none] [--inception_weights=PATH] [--num_samples=2000]
+
+Every number is stored with how it was made (extractor, weights, resizer, sample counts)
+in ``<model_dir>/evaluation_epoch_<N>.json``; the generated images closest to the
+training set are drawn in ``<run_dir>/closest_pairs.png``.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+
+from gans.core.errors import DataError
+
+
+def labelled_classifier(experiment, epochs: int = 3):
+    """The dataset's own feature classifier (trained once, kept beside the data)."""
+    from gans.core.metrics import ClassifierExtractor, train_feature_classifier
+    from gans.core.provider import decode_images
+
+    if not experiment.spec.num_classes:
+        return None
+    path = Path(experiment.config.data_dir) / "feature_classifier.keras"
+    if not path.exists():
+        c = experiment.config
+        data = decode_images(experiment.tfrecord_dir, c.image_size, c.channels, with_labels=True)
+        images, labels = next(iter(data.batch(100_000)))
+        train_feature_classifier(
+            images.numpy(),
+            labels.numpy(),
+            experiment.spec.num_classes,
+            epochs=epochs,
+            save_path=str(path),
+        )
+    return ClassifierExtractor.load(str(path))
+
+
+def evaluate_experiment(
+    experiment,
+    num_samples: int = 1000,
+    num_real: int = 5000,
+    extractor: str = "classifier",
+    inception_weights: str | None = None,
+    seed: int = 0,
+) -> dict:
+    """Metrics of the restored generator (EMA when present) against training images."""
+    from gans.core.metrics import (
+        InceptionExtractor,
+        evaluate_generator,
+        memorization_report,
+        save_closest_pairs,
+    )
+
+    epochs = experiment.restore()
+    real = experiment.real_sample(num_real)
+    classifier = labelled_classifier(experiment) if extractor == "classifier" else None
+    features = None
+    if extractor == "inception":
+        features = InceptionExtractor(weights=inception_weights or "imagenet")
+    elif extractor not in ("classifier", "none"):
+        raise DataError(f"--extractor={extractor}: use classifier, inception or none")
+    rng = np.random.default_rng(seed)
+    noise_dim = experiment.config.noise_dim
+
+    def generate(n: int):
+        return np.asarray(experiment.gan.generate(rng.standard_normal((n, noise_dim))))
+
+    result = evaluate_generator(
+        generate,
+        real[: min(len(real), 2000)],
+        extractor=features,
+        classifier=classifier,
+        num_samples=num_samples,
+        train_images=real,
+        seed=seed,
+    )
+    result.update(epochs=epochs, g_steps=int(experiment.gan.g_optimizer.iterations.numpy()))
+    if experiment.chief:
+        samples = generate(min(num_samples, 256))
+        report = memorization_report(samples, real, k=1, seed=seed)
+        result["closest_pairs"] = str(
+            save_closest_pairs(report, experiment.run_dir / "closest_pairs.png")
+        )
+        out = experiment.model_dir / f"evaluation_epoch_{epochs:04d}.json"
+        out.write_text(json.dumps(result, indent=1, default=float))
+    return result
+
+
+if __name__ == "__main__":
+    from absl import flags
+
+    from gans.core.common_flags import run_app
+    from gans.core.experiment import GANExperiment
+
+    flags.DEFINE_string("model_dir", None, "A trained model directory.", required=True)
+    flags.DEFINE_enum("extractor", "classifier", ["classifier", "inception", "none"], "FID net.")
+    flags.DEFINE_string("inception_weights", None, "Local InceptionV3 notop .h5 weights.")
+    flags.DEFINE_integer("num_samples", 1000, "Generated images to score.")
+    flags.DEFINE_integer("seed", 0, "Sampling seed.")
+
+    def main(argv: list[str]) -> None:
+        f = flags.FLAGS
+        experiment = GANExperiment.from_model_dir(f.model_dir, strategy="one_device")
+        result = evaluate_experiment(
+            experiment,
+            f.num_samples,
+            extractor=f.extractor,
+            inception_weights=f.inception_weights,
+            seed=f.seed,
+        )
+        for key in sorted(result):
+            if isinstance(result[key], float | int | str) and not key.startswith("mode_hist"):
+                print(f"{key}: {result[key]}")
+
+    run_app(main)
