@@ -89,46 +89,11 @@ def train(dataset: str, arm: str, seed: int, work: Path) -> Path:
 
 def score(model_dir: str) -> dict:
     """Scores a trained model dir (runs in a subprocess: fresh TF, no leftover state)."""
-    import numpy as np
-
+    from gans.core.evaluation import evaluate_experiment
     from gans.core.experiment import GANExperiment
-    from gans.core.metrics import (
-        ClassifierExtractor,
-        evaluate_generator,
-        train_feature_classifier,
-    )
 
     experiment = GANExperiment.from_model_dir(model_dir, strategy="one_device")
-    epochs = experiment.restore()
-    steps = int(experiment.gan.g_optimizer.iterations.numpy())
-    real = experiment.real_sample(5000)
-    classifier = None
-    if experiment.spec.num_classes:
-        path = Path(experiment.config.data_dir) / "feature_classifier.keras"
-        if not path.exists():
-            from gans.core.provider import decode_images
-
-            ds = decode_images(experiment.tfrecord_dir, 28, 1, with_labels=True).batch(60000)
-            images, labels = next(iter(ds))
-            train_feature_classifier(
-                images.numpy(), labels.numpy(), 10, epochs=3, save_path=str(path)
-            )
-        classifier = ClassifierExtractor.load(str(path))
-    rng = np.random.default_rng(123)
-
-    def generate(n: int):
-        return experiment.gan.generate(rng.standard_normal((n, experiment.config.noise_dim)))
-
-    metrics = evaluate_generator(
-        generate,
-        real[:2000],
-        classifier=classifier,
-        num_samples=1000,
-        train_images=real,
-        seed=0,
-    )
-    metrics.update(epochs=epochs, g_steps=steps)
-    return metrics
+    return evaluate_experiment(experiment, num_samples=1000, seed=123)
 
 
 def row(dataset: str, arm: str, scores: list[dict]) -> dict:
