@@ -69,7 +69,7 @@ def save_grid(
         draw.text((6, 3), title, fill="black", font=font)
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp = path.with_name(f".{path.name}.tmp")  # reused by a redo, so a kill leaves no stray
     canvas.save(tmp, format="PNG")
     os.replace(tmp, path)
     return path
