@@ -13,6 +13,16 @@ import numpy as np
 
 REPO = Path(__file__).resolve().parents[1]
 
+# Entry-script flags for a seconds-long run on tiny synthetic data.
+TINY_ARGS = [
+    "--eval_every=0",
+    "--batch_size=32",
+    "--steps_per_epoch=2",
+    "--width=8",
+    "--grid_size=4",
+    "--verbose=2",
+]
+
 
 def write_idx(path: Path, array: np.ndarray, compress: bool = True) -> Path:
     """Write a uint8 array as an IDX file (gzip-compressed when ``compress``)."""

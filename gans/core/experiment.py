@@ -415,9 +415,8 @@ class GANExperiment:
             (self.run_dir / "flags.txt").write_text(self.config.flags_text)
         reals = self.run_dir / "reals.png"
         if not reals.exists():
-            images = decode_images(self.tfrecord_dir, self.config.image_size, self.config.channels)
-            batch = next(iter(images.batch(self.config.grid_size)))
-            save_grid(batch.numpy(), reals, title=f"{self.spec.name} · real images")
+            images = self.real_sample(self.config.grid_size)
+            save_grid(images, reals, title=f"{self.spec.name} · real images")
 
     # --- use --------------------------------------------------------------------------------
     def generate(self, num_images: int, seed: int = 0, labels=None) -> np.ndarray:

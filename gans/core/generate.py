@@ -29,7 +29,7 @@ from PIL import Image
 
 from gans.core.errors import DataError, MissingDataError
 from gans.core.experiment import GANExperiment
-from gans.core.image_grid import save_grid, tile, to_uint8
+from gans.core.image_grid import save_grid, save_image_atomic, tile, to_uint8
 
 GRID_NAME = "grid.png"
 INTERPOLATION_NAME = "interpolation.gif"
@@ -159,14 +159,6 @@ def generate_images(
 
 
 # --- files ----------------------------------------------------------------------------------
-def _atomic_save(image: Image.Image, path: Path, **kwargs) -> Path:
-    """Write through a hidden temporary name and rename, so readers never see half a file."""
-    tmp = path.with_name(f".{path.name}.tmp")
-    image.save(tmp, **kwargs)
-    os.replace(tmp, path)
-    return path
-
-
 def to_pil(image: np.ndarray) -> Image.Image:
     """One image in [-1, 1] ``[H, W, C]`` as a PIL image: 'L', 'RGB' or 'RGBA' by channels."""
     pixels = to_uint8(image[None])[0]
@@ -203,7 +195,7 @@ def save_images(
         digits = max(4, len(str(len(images) - 1)))
         for i, image in enumerate(images):
             path = out_dir / f"{prefix}_{i:0{digits}d}.png"
-            written.append(_atomic_save(to_pil(image), path, format="PNG"))
+            written.append(save_image_atomic(to_pil(image), path, format="PNG"))
     if grid and len(images):
         written.append(save_grid(images, out_dir / GRID_NAME, title=title, columns=columns))
     return written
@@ -301,7 +293,7 @@ def interpolation_gif(
     frames = [_gif_frame(p, min_side) for p in pixels]
     out = Path(out_path)
     out.parent.mkdir(parents=True, exist_ok=True)
-    return _atomic_save(
+    return save_image_atomic(
         frames[0],
         out,
         format="GIF",

@@ -67,9 +67,18 @@ def save_grid(
         except TypeError:  # Pillow < 10.1
             font = ImageFont.load_default()
         draw.text((6, 3), title, fill="black", font=font)
+    return save_image_atomic(canvas, path, format="PNG")
+
+
+def save_image_atomic(image: Image.Image, path: str | os.PathLike, **save_kwargs) -> Path:
+    """Save through a hidden temporary sibling, then rename: readers never see half a file.
+
+    The temporary name has no pid, so a redone write reuses it and a killed one leaves
+    nothing behind once the file is written again.
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")  # reused by a redo, so a kill leaves no stray
-    canvas.save(tmp, format="PNG")
+    tmp = path.with_name(f".{path.name}.tmp")
+    image.save(tmp, **save_kwargs)
     os.replace(tmp, path)
     return path

@@ -23,6 +23,16 @@ def _flat(logits: tf.Tensor) -> tf.Tensor:
     return tf.reshape(logits, [tf.shape(logits)[0], -1])[:, 0]
 
 
+def _with_targets(real_logits, fake_logits, real_targets, fake_targets):
+    """Flattened logits and targets, defaulting to 1 for reals and 0 for fakes."""
+    real_logits, fake_logits = _flat(real_logits), _flat(fake_logits)
+    if real_targets is None:
+        real_targets = tf.ones_like(real_logits)
+    if fake_targets is None:
+        fake_targets = tf.zeros_like(fake_logits)
+    return real_logits, fake_logits, real_targets, fake_targets
+
+
 def modified_generator_loss(fake_logits: tf.Tensor) -> PerExample:
     """Non-saturating generator loss, ``-log D(G(z))`` (Goodfellow et al. 2014, §3)."""
     fake_logits = _flat(fake_logits)
@@ -42,11 +52,9 @@ def modified_discriminator_loss(
     Targets default to 1 for reals and 0 for fakes; a label policy passes smoothed or
     flipped targets (Salimans et al. 2016, §3.4).
     """
-    real_logits, fake_logits = _flat(real_logits), _flat(fake_logits)
-    if real_targets is None:
-        real_targets = tf.ones_like(real_logits)
-    if fake_targets is None:
-        fake_targets = tf.zeros_like(fake_logits)
+    real_logits, fake_logits, real_targets, fake_targets = _with_targets(
+        real_logits, fake_logits, real_targets, fake_targets
+    )
     real = tf.nn.sigmoid_cross_entropy_with_logits(labels=real_targets, logits=real_logits)
     fake = tf.nn.sigmoid_cross_entropy_with_logits(labels=fake_targets, logits=fake_logits)
     return real + fake
@@ -96,11 +104,9 @@ def least_squares_discriminator_loss(
     fake_targets: tf.Tensor | None = None,
 ) -> PerExample:
     """LSGAN discriminator loss ``½ (D(x) - t_r)² + ½ (D(G(z)) - t_f)²``, t_r=1, t_f=0."""
-    real_logits, fake_logits = _flat(real_logits), _flat(fake_logits)
-    if real_targets is None:
-        real_targets = tf.ones_like(real_logits)
-    if fake_targets is None:
-        fake_targets = tf.zeros_like(fake_logits)
+    real_logits, fake_logits, real_targets, fake_targets = _with_targets(
+        real_logits, fake_logits, real_targets, fake_targets
+    )
     return 0.5 * tf.square(real_logits - real_targets) + 0.5 * tf.square(fake_logits - fake_targets)
 
 

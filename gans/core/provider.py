@@ -47,17 +47,23 @@ def dataset_info(tfrecord_dir: str | os.PathLike) -> dict:
     return manifest
 
 
-def verify_records(tfrecord_dir: str | os.PathLike, channels: int) -> dict:
-    """Read every record once (CRC checks) and check the stored image shape, so a corrupt
-    shard or one written for another size or channel count fails *before* training,
-    naming the file. Returns the manifest."""
+def _manifest_for(tfrecord_dir: str | os.PathLike, channels: int) -> dict:
+    """The manifest, checked to hold images with the channel count training asks for."""
     manifest = dataset_info(tfrecord_dir)
-    stored = (manifest["image_size"], manifest["image_size"], manifest["channels"])
     if manifest["channels"] != channels:
         raise DataError(
             f"{tfrecord_dir}: stored images have {manifest['channels']} channels, "
             f"training asks for {channels}; convert again with the right channels"
         )
+    return manifest
+
+
+def verify_records(tfrecord_dir: str | os.PathLike, channels: int) -> dict:
+    """Read every record once (CRC checks) and check the stored image shape, so a corrupt
+    shard or one written for another size or channel count fails *before* training,
+    naming the file. Returns the manifest."""
+    manifest = _manifest_for(tfrecord_dir, channels)
+    stored = (manifest["image_size"], manifest["image_size"], manifest["channels"])
     shape_features = {
         k: tf.io.FixedLenFeature([], tf.int64) for k in ("height", "width", "channels")
     }
@@ -97,12 +103,7 @@ def decode_images(
     tfrecord_dir: str | os.PathLike, image_size: int, channels: int, with_labels: bool = False
 ) -> tf.data.Dataset:
     """Parse → decode PNG → resize if needed → float32 in [-1, 1] (no shuffle, no batch)."""
-    manifest = dataset_info(tfrecord_dir)
-    if manifest["channels"] != channels:
-        raise ValueError(
-            f"{tfrecord_dir}: stored images have {manifest['channels']} channels, "
-            f"training asks for {channels}; convert again with the right channels"
-        )
+    manifest = _manifest_for(tfrecord_dir, channels)
     files = [str(Path(tfrecord_dir) / s) for s in manifest["shards"]]
     stored = manifest["image_size"]
 

@@ -27,6 +27,8 @@ from urllib.parse import quote
 
 from PIL import Image, ImageDraw, ImageFont
 
+from gans.core.image_grid import save_image_atomic
+
 EPOCH_IMAGE_RE = re.compile(r"^(?P<prefix>.+)_epoch_(?P<epoch>\d+)\.png$")
 
 PROGRESS_GIF = "progress.gif"
@@ -401,12 +403,7 @@ def plot_losses(
         draw.line([(x, y + 8), (x + 20, y + 8)], fill=colour, width=3)
         draw.text((x + 26, y), name, fill="black", font=font)
 
-    out = Path(out_path)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = _atomic_tmp(out)
-    img.save(tmp, format="PNG")
-    os.replace(tmp, out)
-    return out
+    return save_image_atomic(img, Path(out_path), format="PNG")
 
 
 def _draw_segment(draw: ImageDraw.ImageDraw, pts: list[tuple[float, float]], colour) -> None:

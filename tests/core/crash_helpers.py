@@ -14,20 +14,13 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from tests.testing_utils import REPO
+from tests.testing_utils import REPO, TINY_ARGS
 
 SCRIPT = REPO / "gans/mnist/mnist_gan.py"
 RUN = Path("gen_img/mnist/dcgan_gan_28px")
 CKPT = Path("models/mnist/dcgan_gan_28px/checkpoints")
 RECORDS = Path("datasets/mnist/tfrecords")
-TINY = [
-    "--eval_every=0",
-    "--batch_size=32",
-    "--steps_per_epoch=2",
-    "--width=8",
-    "--grid_size=4",
-    "--verbose=2",
-]
+TINY = TINY_ARGS
 IMAGE_RE = re.compile(r"^mnist_epoch_(\d{4})\.png$")
 
 

@@ -10,17 +10,10 @@ from gans.core.errors import DataError, MissingDataError
 from gans.core.provider import decode_images
 from gans.mnist import mnist_convert
 from gans.mnist.mnist_dataset import mnist_spec
-from tests.testing_utils import make_idx_dir, run_script, synthetic_digits, write_idx
+from tests.testing_utils import TINY_ARGS, make_idx_dir, run_script, synthetic_digits, write_idx
 
 FASHION_DIR = Path("/usr/share/datasets/fashion-mnist")
-TINY = [
-    "--eval_every=0",
-    "--batch_size=32",
-    "--steps_per_epoch=2",
-    "--width=8",
-    "--grid_size=4",
-    "--verbose=2",
-]
+TINY = TINY_ARGS
 
 
 def test_read_idx_plain_and_gzip(tmp_path):
