@@ -44,7 +44,13 @@ ARMS = {
         "--ema_decay=0.999",
     ],
     "wgan_gp": ["--loss=wgan_gp", "--d_norm=layer"],
+    # Half-width nets (32 filters at the widest layer): ~3x the steps in the same CPU time.
+    "w32+diffaug+ema": ["--width=32", "--augment=diffaugment", "--ema_decay=0.999"],
+    "wgan_gp+ema": ["--loss=wgan_gp", "--d_norm=layer", "--ema_decay=0.999"],
 }
+# Every arm starts from the plain DCGAN: the dataset's own recommended defaults (the flags
+# package turns on DiffAugment + EMA) are switched off first, then the arm's flags win.
+PLAIN = ["--augment=none", "--ema_decay=0"]
 DATASETS = {
     "fashion": ["gans/mnist/mnist_gan.py", "--variant=fashion", f"--source_dir={FASHION}"],
     "flags": ["gans/flags/flags_gan.py"],
@@ -68,6 +74,7 @@ def train(dataset: str, arm: str, seed: int, work: Path) -> Path:
         sys.executable,
         str(REPO / DATASETS[dataset][0]),
         *DATASETS[dataset][1:],
+        *PLAIN,
         *ARMS[arm],
         f"--seed={seed}",
         "--epochs=100000",
@@ -77,6 +84,7 @@ def train(dataset: str, arm: str, seed: int, work: Path) -> Path:
         f"--gen_dir={work / 'gen' / dataset}",
         f"--run_name={arm}_s{seed}",
         "--eval_every=0",
+        "--checkpoint_every=25",
         "--verbose=0",
     ]
     start = time.time()

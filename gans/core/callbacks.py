@@ -56,7 +56,8 @@ class EpochCheckpoint(keras.callbacks.Callback):
     """Save a ``tf.train.Checkpoint`` (nets, optimizers, schedule, RNG, epoch) every N epochs.
 
     The epoch counter is stored *in* the checkpoint, so a restart resumes at the epoch after
-    the last complete save.
+    the last complete save. A run stopped early (CPU budget, divergence guard) also saves its
+    last complete epoch, so no finished work is lost between two periodic saves.
     """
 
     def __init__(
@@ -67,11 +68,17 @@ class EpochCheckpoint(keras.callbacks.Callback):
         self.epoch_var = epoch_var
         self.every = max(1, every)
         self.last_saved: int | None = None
+        self.last_done: int | None = None
 
     def on_epoch_end(self, epoch: int, logs=None) -> None:
         done = epoch + 1
+        self.last_done = done
         if done % self.every == 0 or done == self.params.get("epochs"):
             self.save(done)
+
+    def on_train_end(self, logs=None) -> None:
+        if self.last_done is not None and self.last_done != self.last_saved:
+            self.save(self.last_done)
 
     def save(self, done_epochs: int) -> None:
         self.epoch_var.assign(done_epochs)

@@ -54,3 +54,22 @@ def test_divergence_before_the_first_checkpoint(tmp_path):
     exp = experiment(tmp_path)
     with pytest.raises(DivergenceError, match="before the first checkpoint"):
         exp.train([PoisonWeights(exp.gan, [(0, 1)])])
+
+
+class StopAfter(keras.callbacks.Callback):
+    """Stops training at the end of epoch ``epoch`` (0-based), as the CPU budget does."""
+
+    def __init__(self, epoch):
+        super().__init__()
+        self.stop_epoch = epoch
+
+    def on_epoch_end(self, epoch, logs=None):
+        if epoch == self.stop_epoch:
+            self.model.stop_training = True
+
+
+def test_an_early_stop_saves_the_last_epoch_between_periodic_saves(tmp_path):
+    exp = experiment(tmp_path, epochs=6, checkpoint_every=4)
+    exp.train([StopAfter(1)])
+    assert exp.manager.latest_checkpoint.endswith("ckpt-2")
+    assert int(exp.epoch.numpy()) == 2
