@@ -157,6 +157,7 @@ class DivergenceGuard(keras.callbacks.Callback):
         self.lr_scale = 1.0
 
     def on_train_batch_end(self, batch: int, logs=None) -> None:
+        self._check_loss_scales()
         losses = {k: v for k, v in (logs or {}).items() if k.endswith("_loss")}
         if all(np.isfinite(float(v)) for v in losses.values()):
             return
@@ -182,3 +183,14 @@ class DivergenceGuard(keras.callbacks.Callback):
             f"\ndivergence ({bad}) at batch {batch}: rolled back to {latest}, "
             f"learning rates ×{self.lr_factor} (rollback {self.rollbacks}/{self.max_rollbacks})"
         )
+
+    def _check_loss_scales(self) -> None:
+        """float16: every overflowing step halves the loss scale and is skipped. A scale
+        below 1 means the forward pass itself overflows: no scale can fix that."""
+        for optimizer in self.optimizers:
+            scale = getattr(optimizer, "dynamic_scale", None)
+            if scale is not None and float(scale.numpy()) < 1.0:
+                raise DivergenceError(
+                    f"a float16 loss scale fell to {float(scale.numpy())}: "
+                    "activations overflow float16; use --precision=mixed_bfloat16 or float32"
+                )

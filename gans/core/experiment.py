@@ -58,11 +58,6 @@ def resolve(config: TrainConfig, spec: DatasetSpec) -> TrainConfig:
             f"{spec.name} is stored at {spec.stored_size} px with {spec.channels} channel(s); "
             "leave --image_size and --channels unset"
         )
-    if config.precision == "mixed_float16":
-        raise ValueError(
-            "--precision=mixed_float16 is not supported yet: Keras 3.15's LossScaleOptimizer "
-            "fails inside tf.function ('No gradients provided'); use mixed_bfloat16"
-        )
     fit = config.fit or spec.fit
     background = config.background or spec.background
     parse_colour(background)

@@ -93,6 +93,7 @@ class GAN(keras.Model):
         self.g_grad_norm_tracker = keras.metrics.Mean(name="g_grad_norm")
         self.g_optimizer: keras.optimizers.Optimizer | None = None
         self.d_optimizer: keras.optimizers.Optimizer | None = None
+        self.loss_scaled = False
         self.built = True
 
     # --- Keras plumbing ---------------------------------------------------------------------
@@ -108,6 +109,7 @@ class GAN(keras.Model):
         self.d_optimizer = d_optimizer
         g_optimizer.build(self.generator.trainable_variables)
         d_optimizer.build(self.discriminator.trainable_variables)
+        self.loss_scaled = isinstance(d_optimizer, keras.optimizers.LossScaleOptimizer)
 
     @property
     def metrics(self) -> list[keras.metrics.Metric]:
@@ -234,20 +236,22 @@ class GAN(keras.Model):
             loss = tf.nn.compute_average_loss(
                 per_example, global_batch_size=self._global_batch(images)
             )
+            # Inside the tape, or the float16 loss scale is not differentiated through.
+            scaled_loss = self.d_optimizer.scale_loss(loss)
         if apply:
-            grads = tape.gradient(self.d_optimizer.scale_loss(loss), d_vars)
+            grads = tape.gradient(scaled_loss, d_vars)
             self.d_optimizer.apply_gradients(zip(grads, d_vars, strict=True))
-            self.d_grad_norm_tracker.update_state(tf.linalg.global_norm(grads))
+            self._track(self.d_grad_norm_tracker, _unscaled_norm(self.d_optimizer, grads))
             if hasattr(self.augment, "update"):
                 self.augment.update(real_logits)
         real_logits = tf.cast(real_logits, tf.float32)
         fake_logits = tf.cast(fake_logits, tf.float32)
-        self.d_loss_tracker.update_state(per_example)
-        self.d_real_tracker.update_state(real_logits)
-        self.d_fake_tracker.update_state(fake_logits)
-        self.d_acc_real_tracker.update_state(tf.cast(real_logits > 0, tf.float32))
-        self.d_acc_fake_tracker.update_state(tf.cast(fake_logits < 0, tf.float32))
-        return tf.reduce_sum(per_example), tf.cast(batch, tf.float32)
+        self._track(self.d_loss_tracker, per_example)
+        self._track(self.d_real_tracker, real_logits)
+        self._track(self.d_fake_tracker, fake_logits)
+        self._track(self.d_acc_real_tracker, tf.cast(real_logits > 0, tf.float32))
+        self._track(self.d_acc_fake_tracker, tf.cast(fake_logits < 0, tf.float32))
+        return self._finite_sum(per_example), tf.cast(batch, tf.float32)
 
     def _penalties(self, real_in, fake_in, labels, batch: tf.Tensor) -> tf.Tensor:
         total = tf.zeros([batch])
@@ -269,11 +273,30 @@ class GAN(keras.Model):
             loss = tf.nn.compute_average_loss(
                 per_example, global_batch_size=self._global_batch(noise)
             )
-        grads = tape.gradient(self.g_optimizer.scale_loss(loss), g_vars)
+            scaled_loss = self.g_optimizer.scale_loss(loss)
+        grads = tape.gradient(scaled_loss, g_vars)
         self.g_optimizer.apply_gradients(zip(grads, g_vars, strict=True))
-        self.g_loss_tracker.update_state(per_example)
-        self.g_grad_norm_tracker.update_state(tf.linalg.global_norm(grads))
-        return tf.reduce_sum(per_example)
+        self._track(self.g_loss_tracker, per_example)
+        self._track(self.g_grad_norm_tracker, _unscaled_norm(self.g_optimizer, grads))
+        return self._finite_sum(per_example)
+
+    # --- float16 overflow steps (skipped by the loss-scale optimizer) -----------------------
+    def _finite_sum(self, values: tf.Tensor) -> tf.Tensor:
+        if self.loss_scaled:
+            values = tf.where(tf.math.is_finite(values), values, tf.zeros_like(values))
+        return tf.reduce_sum(values)
+
+    def _track(self, tracker: keras.metrics.Mean, values: tf.Tensor) -> None:
+        """Update a log average. Under float16 loss scaling an overflowing step is skipped
+        by the optimizer (its loss is Inf/NaN, the weights are untouched), so it is left out
+        of the averages too; without loss scaling a NaN must reach the divergence guard."""
+        values = tf.cast(values, tf.float32)
+        if not self.loss_scaled:
+            tracker.update_state(values)
+            return
+        finite = tf.math.is_finite(values)
+        kept = tf.where(finite, values, tf.zeros_like(values))
+        tracker.update_state(kept, sample_weight=tf.cast(finite, tf.float32))
 
     # --- cross-replica weight updates -------------------------------------------------------
     def _clip_discriminator(self) -> None:
@@ -298,3 +321,10 @@ class GAN(keras.Model):
                 ema_var.assign(decay * ema_var + (1.0 - decay) * var)
             else:
                 ema_var.assign(var)
+
+
+def _unscaled_norm(optimizer: keras.optimizers.Optimizer, grads: list) -> tf.Tensor:
+    """Global gradient norm as the update sees it: a float16 loss scale divided out."""
+    norm = tf.linalg.global_norm(grads)
+    scale = getattr(optimizer, "dynamic_scale", None)
+    return norm if scale is None else norm / tf.cast(scale, norm.dtype)

@@ -73,3 +73,21 @@ def test_an_early_stop_saves_the_last_epoch_between_periodic_saves(tmp_path):
     exp.train([StopAfter(1)])
     assert exp.manager.latest_checkpoint.endswith("ckpt-2")
     assert int(exp.epoch.numpy()) == 2
+
+
+class CollapseLossScale(keras.callbacks.Callback):
+    """What endless float16 overflow does: the loss scale halves below 1."""
+
+    def __init__(self, gan):
+        super().__init__()
+        self.gan = gan
+
+    def on_train_batch_begin(self, batch, logs=None):
+        if batch == 1:
+            self.gan.d_optimizer.dynamic_scale.assign(0.5)
+
+
+def test_float16_overflow_that_no_loss_scale_fixes_stops_clearly(tmp_path):
+    exp = experiment(tmp_path, precision="mixed_float16")
+    with pytest.raises(DivergenceError, match="overflow float16; use --precision=mixed_bfloat16"):
+        exp.train([CollapseLossScale(exp.gan)])
