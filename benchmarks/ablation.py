@@ -143,6 +143,9 @@ def main(argv: list[str]) -> None:
             scores = []
             for seed in (int(s) for s in FLAGS.seeds.split(",")):
                 model_dir = train(dataset, arm, seed, work)
+                if (model_dir / "score.json").exists():  # scored by an earlier invocation
+                    scores.append(json.loads((model_dir / "score.json").read_text()))
+                    continue
                 result = subprocess.run(
                     [sys.executable, __file__, f"--score={model_dir}"],
                     capture_output=True,

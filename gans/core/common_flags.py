@@ -14,6 +14,7 @@ from collections.abc import Callable, Sequence
 from absl import app, flags, logging
 
 from gans.core.config import TrainConfig
+from gans.core.data_service import is_service_address
 from gans.core.distribute import STRATEGIES
 from gans.core.errors import Interrupted, UserError
 from gans.core.folder_converter import parse_colour
@@ -119,6 +120,9 @@ def define_common_flags() -> None:
         ["float32", "mixed_float16", "mixed_bfloat16"],
         "Compute dtype: mixed_float16 on GPUs, mixed_bfloat16 on TPUs / AVX512-BF16 CPUs.",
     )
+    flags.DEFINE_string(
+        "data_service", "", "tf.data service dispatcher grpc://HOST:PORT for the input pipeline."
+    )
     flags.DEFINE_bool("jit_compile", False, "XLA-compile the train step (slower on CPU here).")
     flags.DEFINE_integer("intra_op_threads", 0, "CPU threads inside an op; 0 = TF's choice.")
     flags.DEFINE_integer("inter_op_threads", 0, "CPU ops run at once; 0 = TF's choice.")
@@ -157,6 +161,11 @@ def define_common_flags() -> None:
     flags.register_validator("d_steps", lambda v: v is None or v >= 1, "--d_steps must be >= 1")
     flags.register_validator(
         "label_smoothing", lambda v: 0 <= v < 1, "--label_smoothing must be in [0, 1)"
+    )
+    flags.register_validator(
+        "data_service",
+        lambda v: not v or is_service_address(v),
+        "--data_service must be grpc://HOST:PORT of a tf.data dispatcher",
     )
     flags.register_validator("flip_prob", lambda v: v <= 1, "--flip_prob must be <= 1")
     flags.register_validator("ema_decay", lambda v: v < 1, "--ema_decay must be < 1")
@@ -238,6 +247,7 @@ def config_from_flags(dataset: str) -> TrainConfig:
         cpu_budget_s=f.cpu_budget_s,
         max_rollbacks=f.max_rollbacks,
         precision=f.precision,
+        data_service=f.data_service,
         jit_compile=f.jit_compile,
         intra_op_threads=f.intra_op_threads,
         inter_op_threads=f.inter_op_threads,

@@ -64,6 +64,7 @@ class TrainConfig:
     cpu_budget_s: float = 0.0
     max_rollbacks: int = 3
     precision: str = "float32"
+    data_service: str = ""
     jit_compile: bool = False
     intra_op_threads: int = 0
     inter_op_threads: int = 0

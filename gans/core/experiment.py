@@ -58,6 +58,11 @@ def resolve(config: TrainConfig, spec: DatasetSpec) -> TrainConfig:
             f"{spec.name} is stored at {spec.stored_size} px with {spec.channels} channel(s); "
             "leave --image_size and --channels unset"
         )
+    if config.data_service and (config.conditional or config.data_augment):
+        raise ValueError(
+            "--data_service does not serve labels (--conditional) or --data_augment yet; "
+            "drop one of them"
+        )
     fit = config.fit or spec.fit
     background = config.background or spec.background
     parse_colour(background)
@@ -169,10 +174,12 @@ class GANExperiment:
             **({"ema_generator": self.gan.ema_generator} if self.gan.ema_generator else {}),
             **({"ada": self.gan.augment} if isinstance(self.gan.augment, AdaptiveAugment) else {}),
         )
+        # Non-chief workers keep one checkpoint in model_dir/.workers/<task>: every worker
+        # takes part in a save, and a worker without a shared disk resumes from its own copy.
         self.manager = tf.train.CheckpointManager(
             self.checkpoint,
             Path(worker_model_dir(str(self.model_dir), self.strategy)) / "checkpoints",
-            max_to_keep=self.config.keep_checkpoints,
+            max_to_keep=self.config.keep_checkpoints if self.chief else 1,
         )
 
     @classmethod
@@ -298,19 +305,7 @@ class GANExperiment:
             return {}
         if self.chief:
             self._write_run_metadata()
-        dataset, steps = provide_dataset(
-            self.tfrecord_dir,
-            global_batch_size=c.batch_size,
-            image_size=c.image_size,
-            channels=c.channels,
-            noise_dim=c.noise_dim,
-            seed=c.seed,
-            start_epoch=start,
-            end_epoch=c.epochs,
-            steps_per_epoch_cap=c.steps_per_epoch,
-            data_augment=tuple(filter(None, c.data_augment.split(","))),
-            with_labels=bool(self.num_classes),
-        )
+        dataset, steps = self._input(start)
         callbacks = [Throughput(c.batch_size)]
         if self.chief:
             callbacks += self._output_callbacks()
@@ -335,6 +330,31 @@ class GANExperiment:
             if "index" in report:
                 print(f"run report: {report['index']}")
         return {k: v[-1] for k, v in history.history.items()}
+
+    def _input(self, start: int):
+        """Batches for epochs ``start`` … ``epochs - 1`` (local tf.data, or a tf.data service)."""
+        c = self.config
+        common = dict(
+            global_batch_size=c.batch_size,
+            image_size=c.image_size,
+            channels=c.channels,
+            noise_dim=c.noise_dim,
+            seed=c.seed,
+            start_epoch=start,
+            end_epoch=c.epochs,
+            steps_per_epoch_cap=c.steps_per_epoch,
+        )
+        if c.data_service:
+            from gans.core.data_service import service_dataset
+
+            job = f"{Path(c.model_dir).resolve()}@{start}"  # one job shared by all trainers
+            return service_dataset(self.strategy, self.tfrecord_dir, c.data_service, job, **common)
+        return provide_dataset(
+            self.tfrecord_dir,
+            data_augment=tuple(filter(None, c.data_augment.split(","))),
+            with_labels=bool(self.num_classes),
+            **common,
+        )
 
     def _output_callbacks(self) -> list[keras.callbacks.Callback]:
         """What only the chief writes: epoch grids, evaluation, history, TensorBoard."""

@@ -1,0 +1,127 @@
+"""Input from a tf.data service (``--data_service=grpc://host:port``), for many trainers.
+
+Decoding, resizing, augmenting and batching run on the service's tf.data workers instead of
+the trainers' CPUs, so adding trainers (GPU hosts) does not need more input CPU on each.
+Start a dispatcher and any number of workers next to the data (they must read the same
+TFRecord paths as the trainers: a shared disk or a bucket)::
+
+    python -m gans.core.data_service --port=5050                        # dispatcher
+    python -m gans.core.data_service --dispatcher=host:5050 --worker    # each worker
+
+How the stream is split: the service hands out the TFRecord shards dynamically
+(``ShardingPolicy.DYNAMIC``, a "distributed epoch"), and all trainers of one run read one
+shared job, so every batch goes to exactly one trainer. Each trainer's pipeline yields
+per-replica batches (``distribute_datasets_from_function``); the generator noise is added on
+the trainer, a pure function of ``(seed, epoch, input pipeline, step)`` as in
+``provider.py``. Epochs are counted in steps (``count // global batch``); the service's own
+passes over the shards do not line up with them exactly (no in-memory cache either: that
+is the service workers' job to scale).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import tensorflow as tf
+
+from gans.core.provider import dataset_info, decode_images, steps_per_epoch
+
+SERVICE_PREFIX = "grpc://"
+
+
+def is_service_address(address: str) -> bool:
+    """Whether ``address`` looks like ``grpc://host:port``."""
+    host, _, port = address.removeprefix(SERVICE_PREFIX).rpartition(":")
+    return address.startswith(SERVICE_PREFIX) and bool(host) and port.isdigit()
+
+
+def check_service_address(address: str) -> str:
+    """``grpc://host:port`` or a clear error naming the flag."""
+    if not is_service_address(address):
+        raise ValueError(f"--data_service={address}: use grpc://HOST:PORT of a tf.data dispatcher")
+    return address
+
+
+def service_dataset(
+    strategy: tf.distribute.Strategy,
+    tfrecord_dir: str | os.PathLike,
+    address: str,
+    job_name: str,
+    global_batch_size: int,
+    image_size: int,
+    channels: int,
+    noise_dim: int,
+    seed: int = 0,
+    start_epoch: int = 0,
+    end_epoch: int = 1,
+    steps_per_epoch_cap: int = 0,
+    shuffle_buffer: int = 10_000,
+) -> tuple[tf.distribute.DistributedDataset, int]:
+    """A distributed dataset of ``(images, noise)`` per replica read from the service, and
+    the steps per epoch. Labels (``--conditional``) are not served yet."""
+    check_service_address(address)
+    count = dataset_info(tfrecord_dir)["count"]
+    steps = steps_per_epoch(count, global_batch_size, steps_per_epoch_cap)
+    epochs = max(end_epoch - start_epoch, 0)
+
+    def per_worker(context: tf.distribute.InputContext) -> tf.data.Dataset:
+        batch = context.get_per_replica_batch_size(global_batch_size)
+        local_replicas = context.num_replicas_in_sync // context.num_input_pipelines
+        # Runs on the service's workers: shards are the dynamic splits.
+        remote = (
+            decode_images(Path(tfrecord_dir), image_size, channels)
+            .shuffle(min(count, shuffle_buffer), seed=seed * 1_000_003 + start_epoch)
+            .batch(batch, drop_remainder=True)
+            .repeat()
+        )
+        served = remote.apply(
+            tf.data.experimental.service.distribute(
+                processing_mode=tf.data.experimental.service.ShardingPolicy.DYNAMIC,
+                service=address,
+                job_name=job_name,
+            )
+        )
+        per_epoch = steps * local_replicas
+        pipeline = tf.cast(context.input_pipeline_id, tf.int64)
+
+        def add_noise(index: tf.Tensor, images: tf.Tensor):
+            epoch = start_epoch + index // per_epoch
+            stream = pipeline * 1_000_003 + index % per_epoch
+            noise = tf.random.stateless_normal(
+                [batch, noise_dim],
+                seed=tf.stack([tf.cast(seed, tf.int64) * 1_000_003 + epoch, stream]),
+            )
+            return images, noise
+
+        return served.take(per_epoch * epochs).enumerate().map(add_noise).prefetch(tf.data.AUTOTUNE)
+
+    return strategy.distribute_datasets_from_function(per_worker), steps
+
+
+def main(argv: list[str]) -> None:
+    """Run a dispatcher (``--port``) or a worker (``--worker --dispatcher=host:port``)."""
+    from absl import flags
+
+    f = flags.FLAGS
+    service = tf.data.experimental.service
+    if f.worker:
+        if not f.dispatcher:
+            raise SystemExit("--worker needs --dispatcher=HOST:PORT")
+        server = service.WorkerServer(
+            service.WorkerConfig(dispatcher_address=f.dispatcher, port=f.port)
+        )
+        print(f"tf.data worker (port {f.port or 'any'}) serving dispatcher {f.dispatcher}")
+    else:
+        server = service.DispatchServer(service.DispatcherConfig(port=f.port))
+        print(f"tf.data dispatcher at {server.target}")
+    server.join()
+
+
+if __name__ == "__main__":
+    from absl import app, flags
+
+    flags.DEFINE_integer("port", 0, "Port to listen on (0: any free port).")
+    flags.DEFINE_bool("worker", False, "Run a worker instead of the dispatcher.")
+    flags.DEFINE_string("dispatcher", "", "Dispatcher HOST:PORT (workers only).")
+    app.run(main)
