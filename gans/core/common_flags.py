@@ -11,6 +11,7 @@ import errno
 import sys
 from collections.abc import Callable, Sequence
 
+import tensorflow as tf
 from absl import app, flags, logging
 
 from gans.core.config import TrainConfig
@@ -293,6 +294,16 @@ def run_app(main: Callable[[list[str]], None], argv: list[str] | None = None) ->
             sys.exit(130)
         except UserError as err:
             print(f"error: {err}", file=sys.stderr)
+            sys.exit(1)
+        except (tf.errors.UnavailableError, tf.errors.AbortedError) as err:
+            # A peer of a multi-worker run died: heartbeats stopped or the connection reset.
+            first = " ".join(str(err).strip().splitlines()[:3])
+            print(
+                f"error: a worker of the cluster stopped or became unreachable ({first}); "
+                "start every worker again with the same command to resume from the last "
+                "checkpoint",
+                file=sys.stderr,
+            )
             sys.exit(1)
         except OSError as err:  # unwritable folder, full disk, ...: name the file, no wall
             print(f"error: {describe_os_error(err)}", file=sys.stderr)

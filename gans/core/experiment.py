@@ -270,6 +270,11 @@ class GANExperiment:
         for leftover in Path(self.manager.directory).glob("ckpt-*_temp"):
             shutil.rmtree(leftover, ignore_errors=True)
         latest = self.manager.latest_checkpoint
+        shared = tf.train.latest_checkpoint(str(self.model_dir / "checkpoints"))
+        if not self.chief and shared:
+            # On a shared disk every worker resumes from the chief's checkpoint, so all
+            # start at the same epoch even if this worker died before finishing its copy.
+            latest = shared
         if latest:
             try:
                 self.checkpoint.restore(latest).assert_existing_objects_matched()
