@@ -7,6 +7,7 @@ Multi-worker: every worker runs the same command with its own ``TF_CONFIG``
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 
@@ -52,7 +53,15 @@ def get_strategy(name: str = "auto", num_gpus: int | None = None) -> tf.distribu
     if name == "one_device":
         return tf.distribute.OneDeviceStrategy(gpus[0].name if gpus else "/cpu:0")
     devices = [d.name for d in gpus] or [d.name for d in tf.config.list_logical_devices("CPU")]
-    return tf.distribute.MirroredStrategy(devices)
+    return _mirrored(tuple(devices))
+
+
+@functools.cache
+def _mirrored(devices: tuple[str, ...]) -> tf.distribute.MirroredStrategy:
+    """One MirroredStrategy per device set and process: a second instance over the same
+    devices restarts the collective keys, and its all-reduces then collide with the first
+    one's ("Shape mismatch in the collective instance"), e.g. two runs in one notebook."""
+    return tf.distribute.MirroredStrategy(list(devices))
 
 
 def is_chief(strategy: tf.distribute.Strategy) -> bool:
