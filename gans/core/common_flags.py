@@ -281,6 +281,15 @@ def describe_os_error(err: OSError) -> str:
     return f"{where}: {err.strerror or err} ({hint})"
 
 
+def _lost_peer_reason(err: Exception) -> str:
+    """The lines of a TF collective error that say what happened (the task, the cause),
+    without the graph traceback TF puts first."""
+    lines = [line.strip() for line in str(err).splitlines() if line.strip()]
+    useful = [line for line in lines if "/job:" in line and not line.startswith("File ")]
+    reason = " ".join(dict.fromkeys(useful or lines[-1:]))
+    return reason if len(reason) <= 500 else reason[:497] + "..."
+
+
 def run_app(main: Callable[[list[str]], None], argv: list[str] | None = None) -> None:
     """``app.run`` with one-line errors for bad flags and for ``UserError``s."""
 
@@ -297,9 +306,9 @@ def run_app(main: Callable[[list[str]], None], argv: list[str] | None = None) ->
             sys.exit(1)
         except (tf.errors.UnavailableError, tf.errors.AbortedError) as err:
             # A peer of a multi-worker run died: heartbeats stopped or the connection reset.
-            first = " ".join(str(err).strip().splitlines()[:3])
             print(
-                f"error: a worker of the cluster stopped or became unreachable ({first}); "
+                "error: a worker of the cluster stopped or became unreachable "
+                f"({_lost_peer_reason(err)}); "
                 "start every worker again with the same command to resume from the last "
                 "checkpoint",
                 file=sys.stderr,

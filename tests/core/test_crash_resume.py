@@ -33,7 +33,7 @@ from tests.core.crash_helpers import (
 )
 from tests.testing_utils import make_idx_dir
 
-TARGET_KILLS = 20
+TARGET_KILLS = 12  # 20 in the first version; 12 keeps every phase hit, the suite shorter
 START_EPOCHS = 30  # epochs are ~0.1 s once traced, so a long run costs little
 WAIT = 240  # generous: two shared CPU cores, heavy neighbours
 RESTORED_RE = re.compile(r"restored \S*ckpt-(\d+) \(epoch (\d+)\)")
@@ -74,9 +74,9 @@ def report_up_to_date(root: Path, epochs: int) -> bool:
 
 
 def kill_schedule(rng: random.Random) -> list[str]:
-    """The phases the 20 kills aim at: the first during the (only) conversion, the rest
-    shuffled."""
-    rest = ["startup"] * 5 + ["tracing"] * 3 + ["training"] * 5 + ["saving"] * 6
+    """The phases the kills aim at: the first during the (only) conversion, the rest
+    shuffled; saving, the riskiest phase, gets the most."""
+    rest = ["startup"] * 2 + ["tracing"] * 2 + ["training"] * 3 + ["saving"] * 4
     rng.shuffle(rest)
     return ["conversion", *rest]
 
@@ -116,7 +116,7 @@ def kill_point(run: Training, phase: str, rng: random.Random, root: Path, start:
 
 @pytest.mark.slow  # 20 restarts at ~5-15 s each: ~3-5 min on two busy cores
 def test_sigkill_at_random_points_always_resumes(tmp_path, record_property):
-    """20 SIGKILLs spread over conversion, start-up, tracing, training and checkpoint
+    """12 SIGKILLs spread over conversion, start-up, tracing, training and checkpoint
     saving: every restart resumes from the latest checkpoint, nothing is lost at the end."""
     source = make_idx_dir(tmp_path / "idx", count=300)
     root = tmp_path / "run"

@@ -86,6 +86,7 @@ def test_a_killed_worker_makes_the_other_fail_clearly_not_hang(monkeypatch, tmp_
             pytest.fail(f"the survivor hangs after its peer was killed: {err}")
         detected = time.monotonic() - killed
         print(f"{victim} killed: the other exited with {code} after {detected:.1f} s")
+        print(survivor.stderr.strip().splitlines()[-1])
         tail = survivor.stderr[-3000:]
         assert code > 0, tail  # exited by itself with an error, not killed or crashed
         assert ERROR_RE.search(tail), tail
