@@ -46,6 +46,7 @@ ARMS = {
     "wgan_gp": ["--loss=wgan_gp", "--d_norm=layer"],
     # Half-width nets (32 filters at the widest layer): ~3x the steps in the same CPU time.
     "w32": ["--width=32"],
+    "w16": ["--width=16"],
     "w32+ema": ["--width=32", "--ema_decay=0.999"],
     "w32+diffaug+ema": ["--width=32", "--augment=diffaugment", "--ema_decay=0.999"],
     "wgan_gp+ema": ["--loss=wgan_gp", "--d_norm=layer", "--ema_decay=0.999"],
