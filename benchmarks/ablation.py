@@ -52,8 +52,9 @@ ARMS = {
     "wgan_gp+ema": ["--loss=wgan_gp", "--d_norm=layer", "--ema_decay=0.999"],
 }
 # Every arm starts from the plain DCGAN: the dataset's own recommended defaults (the flags
-# package turns on DiffAugment + EMA) are switched off first, then the arm's flags win.
-PLAIN = ["--augment=none", "--ema_decay=0"]
+# package turns on DiffAugment + EMA and half width, mnist half width) are switched off
+# first, then the arm's flags win.
+PLAIN = ["--augment=none", "--ema_decay=0", "--width=64"]
 DATASETS = {
     "fashion": ["gans/mnist/mnist_gan.py", "--variant=fashion", f"--source_dir={FASHION}"],
     "flags": ["gans/flags/flags_gan.py"],
