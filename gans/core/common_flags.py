@@ -307,7 +307,8 @@ def run_app(main: Callable[[list[str]], None], argv: list[str] | None = None) ->
         except (tf.errors.UnavailableError, tf.errors.AbortedError) as err:
             # A peer of a multi-worker run died: heartbeats stopped or the connection reset.
             print(
-                "error: a worker of the cluster stopped or became unreachable "
+                "error: a worker of the cluster (or the tf.data service) stopped or became "
+                "unreachable "
                 f"({_lost_peer_reason(err)}); "
                 "start every worker again with the same command to resume from the last "
                 "checkpoint",

@@ -21,10 +21,12 @@ is the service workers' job to scale).
 from __future__ import annotations
 
 import os
+import socket
 from pathlib import Path
 
 import tensorflow as tf
 
+from gans.core.errors import MissingDataError
 from gans.core.provider import dataset_info, decode_images, steps_per_epoch
 
 SERVICE_PREFIX = "grpc://"
@@ -41,6 +43,19 @@ def check_service_address(address: str) -> str:
     if not is_service_address(address):
         raise ValueError(f"--data_service={address}: use grpc://HOST:PORT of a tf.data dispatcher")
     return address
+
+
+def check_dispatcher_reachable(address: str, timeout_s: float = 10.0) -> None:
+    """Fail in seconds when nothing listens at the dispatcher's address: TF's client would
+    otherwise retry forever (it waits out dispatcher restarts), and the run would hang."""
+    host, _, port = check_service_address(address).removeprefix(SERVICE_PREFIX).rpartition(":")
+    try:
+        socket.create_connection((host, int(port)), timeout=timeout_s).close()
+    except OSError as err:
+        raise MissingDataError(
+            f"--data_service={address}: no tf.data dispatcher answers ({err.strerror or err}); "
+            f"start one with: python -m gans.core.data_service --port={port}"
+        ) from None
 
 
 def service_dataset(
@@ -60,7 +75,7 @@ def service_dataset(
 ) -> tuple[tf.distribute.DistributedDataset, int]:
     """A distributed dataset of ``(images, noise)`` per replica read from the service, and
     the steps per epoch. Labels (``--conditional``) are not served yet."""
-    check_service_address(address)
+    check_dispatcher_reachable(address)
     count = dataset_info(tfrecord_dir)["count"]
     steps = steps_per_epoch(count, global_batch_size, steps_per_epoch_cap)
     epochs = max(end_epoch - start_epoch, 0)

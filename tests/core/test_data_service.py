@@ -62,3 +62,19 @@ def test_labels_are_not_served_yet(tmp_path):
     config = tiny_config(tmp_path, conditional=True, data_service="grpc://localhost:1")
     with pytest.raises(ValueError, match="--data_service does not serve labels"):
         GANExperiment(mnist_spec(), config)
+
+
+def test_no_dispatcher_fails_in_seconds_instead_of_hanging(tmp_path):
+    """TF's client retries an absent dispatcher forever; the suite checks first."""
+    import socket
+
+    from gans.core.errors import MissingDataError
+
+    with socket.socket() as free:
+        free.bind(("127.0.0.1", 0))
+        port = free.getsockname()[1]
+    config = tiny_config(tmp_path, data_service=f"grpc://127.0.0.1:{port}")
+    exp = GANExperiment(mnist_spec(), config)
+    exp.ensure_dataset()
+    with pytest.raises(MissingDataError, match=r"no tf\.data dispatcher answers.*--port="):
+        exp._input(0)
