@@ -170,10 +170,10 @@ def main(argv: list[str]) -> None:
     )
     lines = [header, "|" + "---|" * 8]
     for r in rows:
-        base = next(x for x in rows if x["dataset"] == r["dataset"] and x["arm"] == "baseline")
-        gain = base["_swd"] / r["_swd"] if r["_swd"] else float("inf")
+        base = [x for x in rows if x["dataset"] == r["dataset"] and x["arm"] == "baseline"]
+        gain = f"{base[0]['_swd'] / r['_swd']:.2f}× baseline" if base and r["_swd"] else "–"
         lines.append(
-            f"| {r['dataset']} | {r['arm']} | {r['swd']} ({gain:.2f}× baseline) | {r['cfid']} | "
+            f"| {r['dataset']} | {r['arm']} | {r['swd']} ({gain}) | {r['cfid']} | "
             f"{r['modes']} | {r['ms_ssim']} ({r['ms_ssim_real']}) | {r['copy']} | {r['g_steps']} |"
         )
     table = "\n".join(lines)
