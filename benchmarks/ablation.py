@@ -47,6 +47,8 @@ ARMS = {
     # Half-width nets (32 filters at the widest layer): ~3x the steps in the same CPU time.
     "w32": ["--width=32"],
     "w16": ["--width=16"],
+    "w16+b64": ["--width=16", "--batch_size=64"],
+    "w32+lr5e-4": ["--width=32", "--g_lr=5e-4", "--d_lr=5e-4"],
     "w32+ema": ["--width=32", "--ema_decay=0.999"],
     "w32+diffaug+ema": ["--width=32", "--augment=diffaugment", "--ema_decay=0.999"],
     "wgan_gp+ema": ["--loss=wgan_gp", "--d_norm=layer", "--ema_decay=0.999"],

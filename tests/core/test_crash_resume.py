@@ -263,10 +263,12 @@ def killed_conversion(tmp_path_factory) -> dict:
         shutil.rmtree(root, ignore_errors=True)
         root.mkdir()
         with Training(root, *args) as run:
+            # A shard file in the temp folder: the conversion is under way (on a loaded
+            # machine the folder can exist for seconds before the first shard does).
             converting = run.poll_until(
-                lambda: records.is_dir() and any(records.glob(".28px.tmp-*")), WAIT, every=0.01
+                lambda: records.is_dir() and any(records.glob(".28px.tmp-*/*")), WAIT, every=0.01
             )
-            time.sleep(rng.uniform(0.1, 1.0))
+            time.sleep(rng.uniform(0.0, 0.5))
             killed = run.signal(signal.SIGKILL)
             run.wait(WAIT)
         temp = sorted(p.name for p in records.glob(".28px.tmp-*"))
@@ -277,7 +279,7 @@ def killed_conversion(tmp_path_factory) -> dict:
             "final_dir_after_kill": (records / "28px").exists(),
             "manifest_after_kill": read_manifest(records / "28px"),
         }
-        if converting and killed and temp and not state["final_dir_after_kill"]:
+        if converting and killed and state["shards_in_temp"] and not state["final_dir_after_kill"]:
             break
     else:
         pytest.fail(f"three tries, none killed during the conversion: {state}")
