@@ -27,7 +27,13 @@ from pathlib import Path
 import tensorflow as tf
 
 from gans.core.errors import MissingDataError
-from gans.core.provider import dataset_info, decode_images, steps_per_epoch
+from gans.core.provider import (
+    batch_noise,
+    dataset_info,
+    decode_images,
+    shuffle_seed,
+    steps_per_epoch,
+)
 
 SERVICE_PREFIX = "grpc://"
 
@@ -86,7 +92,7 @@ def service_dataset(
         # Runs on the service's workers: shards are the dynamic splits.
         remote = (
             decode_images(Path(tfrecord_dir), image_size, channels)
-            .shuffle(min(count, shuffle_buffer), seed=seed * 1_000_003 + start_epoch)
+            .shuffle(min(count, shuffle_buffer), seed=shuffle_seed(seed, start_epoch))
             .batch(batch, drop_remainder=True)
             .repeat()
         )
@@ -102,12 +108,8 @@ def service_dataset(
 
         def add_noise(index: tf.Tensor, images: tf.Tensor):
             epoch = start_epoch + index // per_epoch
-            stream = pipeline * 1_000_003 + index % per_epoch
-            noise = tf.random.stateless_normal(
-                [batch, noise_dim],
-                seed=tf.stack([tf.cast(seed, tf.int64) * 1_000_003 + epoch, stream]),
-            )
-            return images, noise
+            stream = pipeline * 1_000_003 + index % per_epoch  # pipelines draw apart
+            return images, batch_noise(seed, epoch, stream, batch, noise_dim)
 
         return served.take(per_epoch * epochs).enumerate().map(add_noise).prefetch(tf.data.AUTOTUNE)
 

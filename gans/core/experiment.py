@@ -270,11 +270,10 @@ class GANExperiment:
         for leftover in Path(self.manager.directory).glob("ckpt-*_temp"):
             shutil.rmtree(leftover, ignore_errors=True)
         latest = self.manager.latest_checkpoint
-        shared = tf.train.latest_checkpoint(str(self.model_dir / "checkpoints"))
-        if not self.chief and shared:
+        if not self.chief:
             # On a shared disk every worker resumes from the chief's checkpoint, so all
             # start at the same epoch even if this worker died before finishing its copy.
-            latest = shared
+            latest = tf.train.latest_checkpoint(str(self.model_dir / "checkpoints")) or latest
         if latest:
             try:
                 self.checkpoint.restore(latest).assert_existing_objects_matched()

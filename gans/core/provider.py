@@ -88,6 +88,25 @@ def verify_records(tfrecord_dir: str | os.PathLike, channels: int) -> dict:
     return manifest
 
 
+_SEED_STRIDE = 1_000_003  # a prime: (seed, epoch) pairs map to distinct integers
+
+
+def shuffle_seed(seed: int, start_epoch: int) -> int:
+    """The shuffle seed of a pipeline that starts at ``start_epoch``."""
+    return seed * _SEED_STRIDE + start_epoch
+
+
+def batch_noise(
+    seed: int, epoch: tf.Tensor, stream: tf.Tensor, batch_size: int, noise_dim: int
+) -> tf.Tensor:
+    """Generator noise N(0, 1) ``[batch_size, noise_dim]``, a pure function of
+    ``(seed, epoch, stream)``: a resumed run draws what an uninterrupted one would have."""
+    return tf.random.stateless_normal(
+        [batch_size, noise_dim],
+        seed=tf.stack([tf.cast(seed, tf.int64) * _SEED_STRIDE + epoch, stream]),
+    )
+
+
 def steps_per_epoch(count: int, global_batch_size: int, cap: int = 0) -> int:
     """Full batches per epoch (drop remainder), optionally capped by ``cap`` > 0."""
     steps = count // global_batch_size
@@ -178,17 +197,14 @@ def provide_dataset(
     epochs = max(end_epoch - start_epoch, 0)
     shuffled = images.shuffle(
         min(count, shuffle_buffer),
-        seed=seed * 1_000_003 + start_epoch,
+        seed=shuffle_seed(seed, start_epoch),
         reshuffle_each_iteration=True,
     )
     batches = shuffled.batch(global_batch_size, drop_remainder=True).take(steps).repeat(epochs)
 
     def add_noise(index: tf.Tensor, batch: tf.Tensor):
         epoch = start_epoch + index // steps
-        noise = tf.random.stateless_normal(
-            [global_batch_size, noise_dim],
-            seed=tf.stack([tf.cast(seed, tf.int64) * 1_000_003 + epoch, index % steps]),
-        )
+        noise = batch_noise(seed, epoch, index % steps, global_batch_size, noise_dim)
         if with_labels:
             return batch[0], noise, tf.cast(batch[1], tf.int32)
         return batch, noise

@@ -79,6 +79,24 @@ def _free_ports(n):
     return ports
 
 
+def worker_flags(tmp_path, source, epochs: int) -> list[str]:
+    """Flags of one tiny ``mnist_gan.py`` cluster worker; all workers share the records in
+    ``tmp_path/prep/data`` and the model and image dirs."""
+    return [
+        f"--source_dir={source}",
+        f"--data_dir={tmp_path / 'prep/data'}",
+        f"--model_dir={tmp_path / 'model'}",
+        f"--gen_dir={tmp_path / 'gen'}",
+        f"--epochs={epochs}",
+        "--batch_size=16",
+        "--steps_per_epoch=2",
+        "--width=8",
+        "--grid_size=4",
+        "--eval_every=0",
+        "--verbose=2",
+    ]
+
+
 def test_two_workers_train_together_and_only_the_chief_writes(tmp_path):
     source = make_idx_dir(tmp_path / "idx", 128)
     # Convert once up front so both workers read the same records.
@@ -96,17 +114,7 @@ def test_two_workers_train_together_and_only_the_chief_writes(tmp_path):
         args = [
             sys.executable,
             str(REPO / "gans/mnist/mnist_gan.py"),
-            f"--source_dir={source}",
-            f"--data_dir={tmp_path / 'prep/data'}",
-            f"--model_dir={tmp_path / 'model'}",
-            f"--gen_dir={tmp_path / 'gen'}",
-            "--epochs=2",
-            "--batch_size=16",
-            "--steps_per_epoch=2",
-            "--width=8",
-            "--grid_size=4",
-            "--eval_every=0",
-            "--verbose=2",
+            *worker_flags(tmp_path, source, epochs=2),
         ]
         procs.append(
             subprocess.Popen(

@@ -30,7 +30,7 @@ import pytest
 import tensorflow as tf
 
 from tests.core.crash_helpers import Training, checkpoint_epoch
-from tests.core.test_precision_and_workers import _free_ports, tiny_experiment
+from tests.core.test_precision_and_workers import _free_ports, tiny_experiment, worker_flags
 from tests.testing_utils import make_idx_dir
 
 START_LIMIT = 240  # both workers up, TF imported, step traced: ~20 s, much more when busy
@@ -46,19 +46,7 @@ def start_worker(monkeypatch, tmp_path, cluster: dict, index: int, epochs: int =
         task = {"type": "worker", "index": index}
         m.setenv("TF_CONFIG", json.dumps({"cluster": cluster, "task": task}))
         return Training(
-            tmp_path,
-            f"--source_dir={tmp_path / 'prep/idx'}",
-            f"--data_dir={tmp_path / 'prep/data'}",
-            f"--model_dir={tmp_path / 'model'}",
-            f"--gen_dir={tmp_path / 'gen'}",
-            "--strategy=auto",
-            f"--epochs={epochs}",
-            "--batch_size=16",
-            "--steps_per_epoch=2",
-            "--width=8",
-            "--grid_size=4",
-            "--eval_every=0",
-            "--verbose=2",
+            tmp_path, "--strategy=auto", *worker_flags(tmp_path, tmp_path / "prep/idx", epochs)
         )
 
 
