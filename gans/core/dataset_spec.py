@@ -5,9 +5,13 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from gans.core.folder_converter import ConvertOptions, convert_folder
 from gans.core.networks import NetworkOptions
+
+if TYPE_CHECKING:
+    from gans.core.config import TrainConfig
 
 # convert(source_dir or None, tfrecord_dir, options) -> manifest dict
 Converter = Callable[[str | None, Path, ConvertOptions], dict]
@@ -43,6 +47,21 @@ class DatasetSpec:
     fit: str = "crop"
     background: str = "white"
     train_defaults: dict = dataclasses.field(default_factory=dict)
+
+    def default_options(self) -> dict:
+        """The training options this dataset starts from (its entry script's flag defaults)."""
+        return {"epochs": self.epochs, "batch_size": self.batch_size, **self.train_defaults}
+
+    def train_config(self, **overrides) -> TrainConfig:
+        """A ``TrainConfig`` as this dataset's entry script builds it: the dataset's defaults
+        (epochs, batch size, its recommended tricks), then ``overrides``.
+
+        A bare ``TrainConfig()`` has the engine's generic defaults instead (no DiffAugment,
+        full width), which is what the plain-DCGAN baseline uses.
+        """
+        from gans.core.config import TrainConfig
+
+        return TrainConfig(**{**self.default_options(), "dataset": self.name, **overrides})
 
     def tfrecord_dir(self, data_dir: str | Path, options: ConvertOptions) -> Path:
         """``<data_dir>/tfrecords/<tag>``: one folder per storage format.

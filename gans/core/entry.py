@@ -29,10 +29,6 @@ from gans.core.experiment import GANExperiment, resolve
 SpecFactory = Callable[[], DatasetSpec]
 
 
-def _defaults_of(spec: DatasetSpec) -> dict:
-    return {"epochs": spec.epochs, "batch_size": spec.batch_size, **spec.train_defaults}
-
-
 def run_training(make_spec: SpecFactory, default_spec: DatasetSpec | None = None) -> None:
     """Define the shared flags, apply the dataset's defaults, parse, train.
 
@@ -40,7 +36,7 @@ def run_training(make_spec: SpecFactory, default_spec: DatasetSpec | None = None
     ``--variant``) and so cannot be called before parsing.
     """
     define_common_flags()
-    set_defaults(**_defaults_of(default_spec or make_spec()))
+    set_defaults(**(default_spec or make_spec()).default_options())
 
     def main(argv: list[str]) -> None:
         spec = make_spec()

@@ -121,3 +121,18 @@ def test_real_emojione_flags_end_to_end(tmp_path):
     assert '"count": 253' in manifest
     run = tmp_path / "gen_img/flags/dcgan_gan_64px"
     assert (run / "flags_epoch_0001.png").is_file() and (run / "reals.png").is_file()
+
+
+def test_train_config_starts_from_the_dataset_defaults_like_the_entry_script():
+    """The Python API gets the same defaults the ``<name>_gan.py`` flags start from."""
+    config = flags_spec().train_config(epochs=3)
+    assert (config.dataset, config.epochs, config.batch_size) == ("flags", 3, 32)
+    assert (config.augment, config.ema_decay, config.width) == ("diffaugment", 0.999, 32)
+    assert flags_spec().train_config(width=64, augment="none").width == 64
+    plain = TrainConfig()  # the engine's own defaults: the plain DCGAN
+    assert (plain.augment, plain.ema_decay, plain.width) == ("none", 0.0, 64)
+    for make_spec, _ in SOURCES.values():
+        spec = make_spec()
+        config = spec.train_config()
+        for key, value in spec.default_options().items():
+            assert getattr(config, key) == value, (spec.name, key)
