@@ -1,19 +1,27 @@
-"""Which tricks help? Equal-CPU-time ablation on Fashion-MNIST (28 px) and EmojiOne flags (64 px).
+"""Which tricks help? Equal-CPU-time ablation on Fashion-MNIST (28 px), EmojiOne flags and
+Pokemon sprites (64 px).
 
 Each arm trains in its own subprocess for the same CPU time (``--cpu_seconds``, all threads
-counted), for each seed; then 1000 samples (EMA generator when the arm has one) are scored
-against real images with metrics that need no download:
+counted), for each seed; then ``--num_samples`` samples (EMA generator when the arm has one)
+are scored against real images with metrics that need no download:
 
 * ``swd``: sliced Wasserstein distance ×1e3 (Karras et al. 2018) — lower is better;
 * ``cfid``: Fréchet distance in the features of a classifier trained on Fashion-MNIST's
   labels (TF-GAN's MNIST practice) — lower is better (Fashion-MNIST only);
 * ``modes``: classes covered by the samples (of 10) per that classifier;
-* ``ms_ssim``: mean MS-SSIM of random sample pairs (real images: see the "real" row) —
-  far above the real value means collapse;
+* ``ms_ssim``: mean MS-SSIM of random sample pairs (real images: in brackets) — far above
+  the real value means collapse;
 * ``copy``: fraction of samples whose nearest training image is closer than 0.25 × the
   typical train-to-train nearest distance (likely copies).
 
-    python benchmarks/ablation.py --cpu_seconds=240 --seeds=0,1 --out=docs/ablation.md
+The arm ``real`` scores real images as if they were samples (Fashion-MNIST's test split;
+the training images themselves for the small sets): each metric's floor at this sample
+size. With it the table also gives the gain in SWD above that floor.
+
+    python benchmarks/ablation.py --datasets=fashion --cpu_seconds=200 --seeds=0,1 \
+        --arms=baseline,w32+lr5e-4,real --out=/tmp/fashion.md
+    python benchmarks/ablation.py --datasets=pokemon --pokemon_dir=SPRITES ...
+    python benchmarks/ablation.py --datasets=flags --seeds=0 --side_by_side=baseline,w32
 """
 
 from __future__ import annotations
@@ -52,6 +60,32 @@ ARMS = {
     "w32+ema": ["--width=32", "--ema_decay=0.999"],
     "w32+diffaug+ema": ["--width=32", "--augment=diffaugment", "--ema_decay=0.999"],
     "wgan_gp+ema": ["--loss=wgan_gp", "--d_norm=layer", "--ema_decay=0.999"],
+    "w32+lr5e-4+b64": ["--width=32", "--g_lr=5e-4", "--d_lr=5e-4", "--batch_size=64"],
+    "w16+lr5e-4": ["--width=16", "--g_lr=5e-4", "--d_lr=5e-4"],
+    "w32+lr1e-3": ["--width=32", "--g_lr=1e-3", "--d_lr=1e-3"],
+    "w32+lr5e-4+ema0.99": ["--width=32", "--g_lr=5e-4", "--d_lr=5e-4", "--ema_decay=0.99"],
+    "w32+lr5e-4+lsgan": ["--width=32", "--g_lr=5e-4", "--d_lr=5e-4", "--loss=lsgan"],
+    # Tricks on top of the small-set recommendation (half width + DiffAugment + EMA).
+    "w32+diffaug+ema+r1": [
+        "--width=32",
+        "--augment=diffaugment",
+        "--ema_decay=0.999",
+        "--r1_weight=1",
+    ],
+    "w32+diffaug+ema+sn+hinge": [
+        "--width=32",
+        "--augment=diffaugment",
+        "--ema_decay=0.999",
+        "--spectral_norm",
+        "--loss=hinge",
+    ],
+    "w32+diffaug+ema+wgan_gp": [
+        "--width=32",
+        "--augment=diffaugment",
+        "--ema_decay=0.999",
+        "--loss=wgan_gp",
+        "--d_norm=layer",
+    ],
 }
 # Every arm starts from the plain DCGAN: the dataset's own recommended defaults (the flags
 # package turns on DiffAugment + EMA and half width, mnist half width) are switched off
@@ -60,6 +94,8 @@ PLAIN = ["--augment=none", "--ema_decay=0", "--width=64"]
 DATASETS = {
     "fashion": ["gans/mnist/mnist_gan.py", "--variant=fashion", f"--source_dir={FASHION}"],
     "flags": ["gans/flags/flags_gan.py"],
+    # --pokemon_dir: sprites flattened to 64 px (see docs/ablation.md for the commands).
+    "pokemon": ["gans/pokemon/pokemon_gan.py"],
 }
 
 FLAGS = flags.FLAGS
@@ -67,21 +103,31 @@ flags.DEFINE_string("arms", ",".join(ARMS), "Arms to run.")
 flags.DEFINE_string("datasets", "fashion,flags", "Datasets to run.")
 flags.DEFINE_string("seeds", "0,1", "Seeds.")
 flags.DEFINE_float("cpu_seconds", 240, "CPU seconds of training per run.")
+flags.DEFINE_list("train_flags", [], "More flags for every run: --train_flags=--image_size=32.")
+flags.DEFINE_string("pokemon_dir", "", "Pokemon images (the pokemon dataset's --source_dir).")
 flags.DEFINE_string("work_dir", "/tmp/gan_ablation", "Where runs and data go.")
+flags.DEFINE_integer("num_samples", 1000, "Generated images scored per run.")
 flags.DEFINE_string("out", "", "Markdown table output (also prints it).")
 flags.DEFINE_string("score", "", "Internal: score this model dir and print JSON.")
+flags.DEFINE_list(
+    "side_by_side", [], "Only draw these arms' samples (first seed) side by side: a,b."
+)
+flags.DEFINE_string("score_real", "", "Internal: score real images in this model dir's data.")
 
 
 def train(dataset: str, arm: str, seed: int, work: Path) -> Path:
     model_dir = work / "models" / dataset / f"{arm}_s{seed}"
     if (model_dir / "done").exists():
         return model_dir
+    source = [f"--source_dir={FLAGS.pokemon_dir}"] if dataset == "pokemon" else []
     cmd = [
         sys.executable,
         str(REPO / DATASETS[dataset][0]),
         *DATASETS[dataset][1:],
+        *source,
         *PLAIN,
         *ARMS[arm],
+        *FLAGS.train_flags,
         f"--seed={seed}",
         "--epochs=100000",
         f"--cpu_budget_s={FLAGS.cpu_seconds}",
@@ -102,12 +148,99 @@ def train(dataset: str, arm: str, seed: int, work: Path) -> Path:
 
 
 def score(model_dir: str) -> dict:
-    """Scores a trained model dir (runs in a subprocess: fresh TF, no leftover state)."""
+    """Scores a trained model dir's generator."""
     from gans.core.evaluation import evaluate_experiment
     from gans.core.experiment import GANExperiment
 
     experiment = GANExperiment.from_model_dir(model_dir, strategy="one_device")
-    return evaluate_experiment(experiment, num_samples=1000, seed=123)
+    return evaluate_experiment(experiment, num_samples=FLAGS.num_samples, seed=123)
+
+
+def score_real(model_dir: str) -> dict:
+    """What real images score, i.e. each metric's floor at these sample sizes.
+
+    The ``--num_samples`` "samples" are Fashion-MNIST's held-out test images, or for the
+    small sets (no held-out split) draws from the training images themselves: the score of
+    a generator that reproduced the training set exactly (its copy fraction is then 1).
+    """
+    import numpy as np
+
+    from gans.core.evaluation import labelled_classifier
+    from gans.core.experiment import GANExperiment
+    from gans.core.metrics import evaluate_generator
+
+    experiment = GANExperiment.from_model_dir(model_dir, strategy="one_device")
+    real = experiment.real_sample(5000)
+    rng = np.random.default_rng(123)
+    if experiment.spec.num_classes:  # fashion: the test split, never seen in training
+        from gans.mnist.mnist_convert import find_idx, read_idx
+
+        test = read_idx(find_idx(FASHION, "t10k-images-idx3-ubyte"))[..., None]
+        pool = test.astype(np.float32) / 127.5 - 1.0
+        drawn = pool[rng.choice(len(pool), FLAGS.num_samples, replace=False)]
+    else:
+        drawn = real[rng.choice(len(real), FLAGS.num_samples, replace=True)]
+    batches = iter(np.array_split(drawn, range(250, FLAGS.num_samples, 250)))
+    result = evaluate_generator(
+        lambda n: next(batches),
+        real[:2000],
+        classifier=labelled_classifier(experiment),
+        num_samples=FLAGS.num_samples,
+        train_images=real,
+        seed=123,
+    )
+    return {**result, "g_steps": 0}
+
+
+def draw_side_by_side(dataset: str, arms: list[str], seed: int, work: Path) -> Path:
+    """36 samples of each arm's trained seed, one grid per arm, side by side in one PNG."""
+    import tempfile
+
+    from PIL import Image
+
+    from gans.core.experiment import GANExperiment
+    from gans.core.image_grid import save_grid
+
+    grids = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for arm in arms:
+            model_dir = work / "models" / dataset / f"{arm}_s{seed}"
+            experiment = GANExperiment.from_model_dir(model_dir, strategy="one_device")
+            images = experiment.generate(36, seed=7)
+            steps = int(experiment.gan.g_optimizer.iterations.numpy())
+            path = save_grid(images, Path(tmp) / f"{arm}.png", f"{arm} · {steps} G steps", 6)
+            grids.append(Image.open(path).convert("RGB"))
+        gap = 16
+        canvas = Image.new(
+            "RGB",
+            (sum(g.width for g in grids) + gap * (len(grids) - 1), max(g.height for g in grids)),
+            "white",
+        )
+        x = 0
+        for grid in grids:
+            canvas.paste(grid, (x, 0))
+            x += grid.width + gap
+    out = work / f"{dataset}_{'_vs_'.join(arms)}_s{seed}.png"
+    canvas.save(out)
+    return out
+
+
+def scored(mode: str, model_dir: Path, cache: Path, work: Path) -> dict:
+    """Scores in a subprocess (fresh TF, no leftover state), once: kept in ``cache``."""
+    if cache.exists():  # scored by an earlier invocation
+        return json.loads(cache.read_text())
+    result = subprocess.run(
+        [sys.executable, __file__, f"{mode}={model_dir}", f"--num_samples={FLAGS.num_samples}"],
+        capture_output=True,
+        text=True,
+        cwd=work,
+        env=dict(os.environ, CUDA_VISIBLE_DEVICES=""),
+    )
+    line = [x for x in result.stdout.splitlines() if x.startswith("SCORE ")]
+    if not line:
+        raise RuntimeError(f"scoring {model_dir} failed:\n{result.stderr[-3000:]}")
+    cache.write_text(line[0][6:])
+    return json.loads(line[0][6:])
 
 
 def row(dataset: str, arm: str, scores: list[dict]) -> dict:
@@ -138,32 +271,33 @@ def row(dataset: str, arm: str, scores: list[dict]) -> dict:
 
 
 def main(argv: list[str]) -> None:
-    if FLAGS.score:
-        print("SCORE " + json.dumps(score(FLAGS.score), default=float))
+    if FLAGS.score or FLAGS.score_real:
+        result = score(FLAGS.score) if FLAGS.score else score_real(FLAGS.score_real)
+        print("SCORE " + json.dumps(result, default=float))
         return
     work = Path(FLAGS.work_dir)
     work.mkdir(parents=True, exist_ok=True)
+    if FLAGS.side_by_side:
+        seed = int(FLAGS.seeds.split(",")[0])
+        for dataset in FLAGS.datasets.split(","):
+            print(draw_side_by_side(dataset, FLAGS.side_by_side, seed, work))
+        return
     rows = []
     for dataset in FLAGS.datasets.split(","):
         for arm in FLAGS.arms.split(","):
-            scores = []
-            for seed in (int(s) for s in FLAGS.seeds.split(",")):
-                model_dir = train(dataset, arm, seed, work)
-                if (model_dir / "score.json").exists():  # scored by an earlier invocation
-                    scores.append(json.loads((model_dir / "score.json").read_text()))
-                    continue
-                result = subprocess.run(
-                    [sys.executable, __file__, f"--score={model_dir}"],
-                    capture_output=True,
-                    text=True,
-                    cwd=work,
-                    env=dict(os.environ, CUDA_VISIBLE_DEVICES=""),
-                )
-                line = [x for x in result.stdout.splitlines() if x.startswith("SCORE ")]
-                if not line:
-                    raise RuntimeError(f"scoring {model_dir} failed:\n{result.stderr[-3000:]}")
-                scores.append(json.loads(line[0][6:]))
-                (model_dir / "score.json").write_text(line[0][6:])
+            if arm == "real":
+                trained = sorted((work / "models" / dataset).glob("*/done"))
+                if not trained:
+                    raise SystemExit(f"--arms=real needs a trained {dataset} arm before it")
+                cache = work / "models" / dataset / "real_score.json"
+                scores = [scored("--score_real", trained[0].parent, cache, work)]
+            else:
+                scores = [
+                    scored("--score", model_dir, model_dir / "score.json", work)
+                    for model_dir in (
+                        train(dataset, arm, int(seed), work) for seed in FLAGS.seeds.split(",")
+                    )
+                ]
             rows.append(row(dataset, arm, scores))
             print(json.dumps(rows[-1]), flush=True)
     header = (
@@ -173,7 +307,11 @@ def main(argv: list[str]) -> None:
     lines = [header, "|" + "---|" * 8]
     for r in rows:
         base = [x for x in rows if x["dataset"] == r["dataset"] and x["arm"] == "baseline"]
+        real = [x for x in rows if x["dataset"] == r["dataset"] and x["arm"] == "real"]
         gain = f"{base[0]['_swd'] / r['_swd']:.2f}× baseline" if base and r["_swd"] else "–"
+        if base and real and r["arm"] not in ("baseline", "real"):
+            floor = real[0]["_swd"]  # the gain in SWD above what real images score
+            gain += f", {(base[0]['_swd'] - floor) / max(r['_swd'] - floor, 1e-9):.2f}× above real"
         lines.append(
             f"| {r['dataset']} | {r['arm']} | {r['swd']} ({gain}) | {r['cfid']} | "
             f"{r['modes']} | {r['ms_ssim']} ({r['ms_ssim_real']}) | {r['copy']} | {r['g_steps']} |"
