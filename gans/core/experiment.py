@@ -311,10 +311,10 @@ class GANExperiment:
             self._write_run_metadata()
         dataset, steps = self._input(start)
         callbacks = [Throughput(c.batch_size)]
+        if c.cpu_budget_s > 0:  # before the outputs, so they log its cpu_s
+            callbacks.append(CpuBudget(c.cpu_budget_s))
         if self.chief:
             callbacks += self._output_callbacks()
-        if c.cpu_budget_s > 0:
-            callbacks.append(CpuBudget(c.cpu_budget_s))
         callbacks += list(extra_callbacks or [])
         optimizers = [self.gan.g_optimizer, self.gan.d_optimizer]
         callbacks.append(

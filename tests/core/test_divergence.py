@@ -91,3 +91,16 @@ def test_float16_overflow_that_no_loss_scale_fixes_stops_clearly(tmp_path):
     exp = experiment(tmp_path, precision="mixed_float16")
     with pytest.raises(DivergenceError, match="overflow float16; use --precision=mixed_bfloat16"):
         exp.train([CollapseLossScale(exp.gan)])
+
+
+def test_the_cpu_budget_stops_training_and_logs_cpu_seconds(tmp_path):
+    """--cpu_budget_s: the ablation's equal-work rule; its cpu_s column goes to history.csv."""
+    import csv
+
+    exp = experiment(tmp_path, epochs=1000, cpu_budget_s=0.5)
+    exp.train()
+    with open(exp.model_dir / "history.csv") as f:
+        rows = list(csv.DictReader(f))
+    assert 0 < len(rows) < 1000 and int(exp.epoch.numpy()) == len(rows)
+    cpu = [float(r["cpu_s"]) for r in rows]
+    assert cpu == sorted(cpu) and cpu[-1] >= 0.5
