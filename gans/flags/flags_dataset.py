@@ -69,5 +69,5 @@ def flags_spec() -> DatasetSpec:
         background="white",
         batch_size=32,
         epochs=1000,
-        train_defaults={**SMALL_SET_DEFAULTS, "width": 32},
+        train_defaults=SMALL_SET_DEFAULTS,
     )

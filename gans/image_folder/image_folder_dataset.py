@@ -2,8 +2,9 @@
 
     python gans/image_folder/image_folder_gan.py --source_dir=my_pictures/ --name=forest
 
-Defaults: 64 px RGB, center-cropped, batch 64, 200 epochs, DiffAugment + EMA (most such
-folders hold hundreds to a few thousand pictures).
+Defaults: 64 px RGB, center-cropped, batch 64, 200 epochs, and the small-set defaults
+(half-width nets, DiffAugment + EMA; gans/core/recommended.py), since most such folders
+hold hundreds to a few thousand pictures.
 """
 
 from __future__ import annotations

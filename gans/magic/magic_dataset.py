@@ -2,7 +2,8 @@
 
 Defaults, and why: 64 px (128 with ``--image_size``); Scryfall's art crops are landscape
 (about 4:3), so the default center-crops to square (``--fit=pad`` keeps the whole art);
-batch 64; 200 epochs. DiffAugment + EMA as for every small set.
+batch 64; 200 epochs.
+The small-set defaults (half-width nets, DiffAugment + EMA; gans/core/recommended.py).
 """
 
 from __future__ import annotations

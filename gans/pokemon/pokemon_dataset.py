@@ -5,8 +5,10 @@ RGB with the transparent background flattened to white (``--channels=4`` keeps a
 padded to square so no creature is cut off, batch 64 (≈ 12 steps per epoch on ~800
 images), many epochs because the set is tiny. With so few images the discriminator
 memorises quickly (the original project saw copies and no convergence), so the
-recommended tricks are on by default: DiffAugment (Zhao et al. 2020) on everything D sees
-and an EMA generator for samples.
+small-set defaults are on: half-width nets, DiffAugment (Zhao et al. 2020) on everything D
+sees and an EMA generator for samples. On 795 Pokemon sprites at equal CPU time they
+score 2.4x the plain DCGAN's SWD, stay diverse where it collapses, and copy nothing
+(docs/ablation.md).
 """
 
 from __future__ import annotations

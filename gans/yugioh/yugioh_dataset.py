@@ -3,7 +3,8 @@
 Defaults, and why: 64 px (128 with ``--image_size``); the art crops are square already
 and scans cut by ``preprocess/crop_card_art.py --layout=yugioh`` are nearly so, so the
 default is a center crop (``--fit=pad`` keeps whole portrait cards, padded); batch 64;
-200 epochs (~12k artworks). DiffAugment + EMA as for every small set.
+200 epochs (~12k artworks).
+The small-set defaults (half-width nets, DiffAugment + EMA; gans/core/recommended.py).
 """
 
 from __future__ import annotations
