@@ -283,20 +283,26 @@ def main(argv: list[str]) -> None:
             print(draw_side_by_side(dataset, FLAGS.side_by_side, seed, work))
         return
     rows = []
+    arms = FLAGS.arms.split(",")
+    seeds = [int(seed) for seed in FLAGS.seeds.split(",")]
     for dataset in FLAGS.datasets.split(","):
-        for arm in FLAGS.arms.split(","):
+        # Seed-major: one seed of every arm, then the next, so a drift in the machine's
+        # speed (CPU-seconds are not equal work on a shared VM) hits the arms alike.
+        for seed in seeds:
+            for arm in arms:
+                if arm != "real":
+                    train(dataset, arm, seed, work)
+        for arm in arms:
             if arm == "real":
                 trained = sorted((work / "models" / dataset).glob("*/done"))
                 if not trained:
-                    raise SystemExit(f"--arms=real needs a trained {dataset} arm before it")
+                    raise SystemExit(f"--arms=real needs a trained {dataset} arm")
                 cache = work / "models" / dataset / "real_score.json"
                 scores = [scored("--score_real", trained[0].parent, cache, work)]
             else:
                 scores = [
                     scored("--score", model_dir, model_dir / "score.json", work)
-                    for model_dir in (
-                        train(dataset, arm, int(seed), work) for seed in FLAGS.seeds.split(",")
-                    )
+                    for model_dir in (train(dataset, arm, seed, work) for seed in seeds)
                 ]
             rows.append(row(dataset, arm, scores))
             print(json.dumps(rows[-1]), flush=True)
