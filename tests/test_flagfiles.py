@@ -60,3 +60,20 @@ def test_flagfile_builds_and_trains_one_step(parser, tmp_path, path):
     data = tf.data.Dataset.from_tensors(batch).repeat(2)
     logs = experiment.gan.fit(data, epochs=1, verbose=0, shuffle=False).history
     assert np.isfinite(logs["d_loss"][0])
+
+
+def test_original_experiments_pin_what_the_dataset_defaults_change():
+    """A reproduction must not inherit a dataset's recommended tricks (half width,
+    DiffAugment, EMA): the entry script applies those as flag defaults."""
+    from gans.registry import SPECS
+
+    keys = set()
+    for name in SPECS:
+        keys |= set(get_spec(name).train_defaults)
+    assert {"width", "augment", "ema_decay"} <= keys
+    for path in FLAGFILES:
+        if path.stem.startswith("recommended_"):
+            continue
+        text = path.read_text()
+        missing = [key for key in sorted(keys) if f"--{key}=" not in text]
+        assert not missing, f"{path.name} does not pin {missing}"
