@@ -87,9 +87,9 @@ ARMS = {
         "--d_norm=layer",
     ],
 }
-# Every arm starts from the plain DCGAN: the dataset's own recommended defaults (the flags
-# package turns on DiffAugment + EMA and half width, mnist half width) are switched off
-# first, then the arm's flags win.
+# Every arm starts from the plain DCGAN: the dataset's own recommended defaults (the small
+# sets turn on half width + DiffAugment + EMA, mnist half width) are switched off first,
+# then the arm's flags win.
 PLAIN = ["--augment=none", "--ema_decay=0", "--width=64"]
 DATASETS = {
     "fashion": ["gans/mnist/mnist_gan.py", "--variant=fashion", f"--source_dir={FASHION}"],
@@ -317,7 +317,11 @@ def main(argv: list[str]) -> None:
         gain = f"{base[0]['_swd'] / r['_swd']:.2f}× baseline" if base and r["_swd"] else "–"
         if base and real and r["arm"] not in ("baseline", "real"):
             floor = real[0]["_swd"]  # the gain in SWD above what real images score
-            gain += f", {(base[0]['_swd'] - floor) / max(r['_swd'] - floor, 1e-9):.2f}× above real"
+            gain += (
+                f", {(base[0]['_swd'] - floor) / (r['_swd'] - floor):.2f}× above real"
+                if r["_swd"] > floor
+                else ", at or below real"
+            )
         lines.append(
             f"| {r['dataset']} | {r['arm']} | {r['swd']} ({gain}) | {r['cfid']} | "
             f"{r['modes']} | {r['ms_ssim']} ({r['ms_ssim_real']}) | {r['copy']} | {r['g_steps']} |"
