@@ -115,8 +115,12 @@ flags.DEFINE_list(
 flags.DEFINE_string("score_real", "", "Internal: score real images in this model dir's data.")
 
 
+def model_dir_of(dataset: str, arm: str, seed: int, work: Path) -> Path:
+    return work / "models" / dataset / f"{arm}_s{seed}"
+
+
 def train(dataset: str, arm: str, seed: int, work: Path) -> Path:
-    model_dir = work / "models" / dataset / f"{arm}_s{seed}"
+    model_dir = model_dir_of(dataset, arm, seed, work)
     if (model_dir / "done").exists():
         return model_dir
     source = [f"--source_dir={FLAGS.pokemon_dir}"] if dataset == "pokemon" else []
@@ -162,32 +166,31 @@ def score_real(model_dir: str) -> dict:
     The ``--num_samples`` "samples" are Fashion-MNIST's held-out test images, or for the
     small sets (no held-out split) draws from the training images themselves: the score of
     a generator that reproduced the training set exactly (its copy fraction is then 1).
+    Scored against the same references as the arms (``evaluate_experiment``).
     """
     import numpy as np
 
-    from gans.core.evaluation import labelled_classifier
+    from gans.core.evaluation import evaluate_experiment
     from gans.core.experiment import GANExperiment
-    from gans.core.metrics import evaluate_generator
 
     experiment = GANExperiment.from_model_dir(model_dir, strategy="one_device")
-    real = experiment.real_sample(5000)
     rng = np.random.default_rng(123)
-    if experiment.spec.num_classes:  # fashion: the test split, never seen in training
+    if experiment.spec.num_classes:  # fashion, the one labelled set: its unseen test split
         from gans.mnist.mnist_convert import find_idx, read_idx
 
         test = read_idx(find_idx(FASHION, "t10k-images-idx3-ubyte"))[..., None]
         pool = test.astype(np.float32) / 127.5 - 1.0
         drawn = pool[rng.choice(len(pool), FLAGS.num_samples, replace=False)]
     else:
+        real = experiment.real_sample(5000)
         drawn = real[rng.choice(len(real), FLAGS.num_samples, replace=True)]
     batches = iter(np.array_split(drawn, range(250, FLAGS.num_samples, 250)))
-    result = evaluate_generator(
-        lambda n: next(batches),
-        real[:2000],
-        classifier=labelled_classifier(experiment),
+    result = evaluate_experiment(
+        experiment,
         num_samples=FLAGS.num_samples,
-        train_images=real,
         seed=123,
+        samples_fn=lambda n: next(batches),
+        save=False,
     )
     return {**result, "g_steps": 0}
 
@@ -204,7 +207,7 @@ def draw_side_by_side(dataset: str, arms: list[str], seed: int, work: Path) -> P
     grids = []
     with tempfile.TemporaryDirectory() as tmp:
         for arm in arms:
-            model_dir = work / "models" / dataset / f"{arm}_s{seed}"
+            model_dir = model_dir_of(dataset, arm, seed, work)
             experiment = GANExperiment.from_model_dir(model_dir, strategy="one_device")
             images = experiment.generate(36, seed=7)
             steps = int(experiment.gan.g_optimizer.iterations.numpy())

@@ -11,6 +11,7 @@ training set are drawn in ``<run_dir>/closest_pairs.png``.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -47,8 +48,15 @@ def evaluate_experiment(
     extractor: str = "classifier",
     inception_weights: str | None = None,
     seed: int = 0,
+    samples_fn: Callable[[int], np.ndarray] | None = None,
+    save: bool = True,
 ) -> dict:
-    """Metrics of the restored generator (EMA when present) against training images."""
+    """Metrics of the restored generator (EMA when present) against training images.
+
+    ``samples_fn`` (n → n images in [-1, 1]) scores other images than the generator's
+    against the same references, e.g. real held-out images for each metric's floor;
+    ``save=False`` writes nothing into the model dir.
+    """
     from gans.core.metrics import (
         InceptionExtractor,
         evaluate_generator,
@@ -68,6 +76,8 @@ def evaluate_experiment(
     noise_dim = experiment.config.noise_dim
 
     def generate(n: int):
+        if samples_fn is not None:
+            return samples_fn(n)
         return np.asarray(experiment.gan.generate(rng.standard_normal((n, noise_dim))))
 
     result = evaluate_generator(
@@ -80,7 +90,7 @@ def evaluate_experiment(
         seed=seed,
     )
     result.update(epochs=epochs, g_steps=int(experiment.gan.g_optimizer.iterations.numpy()))
-    if experiment.chief:
+    if experiment.chief and save:
         samples = generate(min(num_samples, 256))
         report = memorization_report(samples, real, k=1, seed=seed)
         result["closest_pairs"] = str(
