@@ -81,6 +81,12 @@ def define_common_flags() -> None:
         "conditional", False, "Class-conditional GAN (labelled sets: mnist, fashion, cifar10)."
     )
     flags.DEFINE_integer("width", 64, "Filters of the widest conv layer (DCGAN ngf/ndf).")
+    flags.DEFINE_enum(
+        "upsample",
+        "transposed",
+        ["transposed", "nearest"],
+        "DCGAN generator upsampling: transposed convs, or nearest + conv (Odena et al. 2016).",
+    )
     flags.DEFINE_enum("loss", "gan", sorted(LOSSES), "GAN loss.")
     flags.DEFINE_enum("optimizer", None, ["adam", "rmsprop"], "Optimizer (default: the loss's).")
     flags.DEFINE_float("g_lr", None, "Generator learning rate (default: the loss's).")
@@ -89,9 +95,19 @@ def define_common_flags() -> None:
     flags.DEFINE_float("beta2", 0.999, "Adam beta2.")
     flags.DEFINE_integer("d_steps", None, "D updates per G update (default: 5 for WGAN, else 1).")
     flags.DEFINE_integer("g_steps", 1, "G updates per iteration.")
+    flags.DEFINE_enum(
+        "step",
+        "auto",
+        ["auto", "scheduled", "alternating", "simultaneous"],
+        "Train step: alternating (D then G, one G forward), simultaneous (the TF tutorial's), "
+        "scheduled (d_steps, g_steps, monitored, boost); auto picks the fastest that fits.",
+    )
     flags.DEFINE_float("clip_value", None, "WGAN weight clip (default 0.01 for wgan).")
     flags.DEFINE_float("gp_weight", None, "Gradient penalty weight (default 10 for wgan_gp).")
     flags.DEFINE_float("r1_weight", 0.0, "R1 penalty weight (Mescheder et al. 2018).")
+    flags.DEFINE_float(
+        "recon_weight", 0.0, "FastGAN D self-supervised reconstruction loss weight; 0 = off."
+    )
     # Tricks.
     flags.DEFINE_float("label_smoothing", 0.0, "One-sided: real target = 1 - value.")
     flags.DEFINE_string("real_label_range", None, "Real targets ~ U(low,high), e.g. 0.7,1.2.")
@@ -149,6 +165,7 @@ def define_common_flags() -> None:
         "eval_every",
         "steps_per_epoch",
         "r1_weight",
+        "recon_weight",
         "flip_prob",
         "monitor_factor",
         "ema_decay",
@@ -216,6 +233,7 @@ def config_from_flags(dataset: str) -> TrainConfig:
         network=f.network,
         conditional=f.conditional,
         width=f.width,
+        upsample=f.upsample,
         loss=f.loss,
         optimizer=f.optimizer,
         g_lr=f.g_lr,
@@ -224,6 +242,7 @@ def config_from_flags(dataset: str) -> TrainConfig:
         beta2=f.beta2,
         d_steps=f.d_steps,
         g_steps=f.g_steps,
+        step=f.step,
         label_smoothing=f.label_smoothing,
         real_label_range=_range(f.real_label_range),
         fake_label_range=_range(f.fake_label_range),
@@ -231,6 +250,7 @@ def config_from_flags(dataset: str) -> TrainConfig:
         clip_value=f.clip_value,
         gp_weight=f.gp_weight,
         r1_weight=f.r1_weight,
+        recon_weight=f.recon_weight,
         monitor_factor=f.monitor_factor,
         boost=f.boost,
         ema_decay=f.ema_decay,

@@ -31,6 +31,7 @@ class TrainConfig:
     seed: int = 0
     strategy: str = "auto"
     network: str | None = None
+    upsample: str = "transposed"
     conditional: bool = False
     width: int = 64
     loss: str = "gan"
@@ -41,6 +42,7 @@ class TrainConfig:
     beta2: float = 0.999
     d_steps: int | None = None
     g_steps: int = 1
+    step: str = "auto"
     label_smoothing: float = 0.0
     real_label_range: tuple[float, float] | None = None
     fake_label_range: tuple[float, float] | None = None
@@ -48,6 +50,7 @@ class TrainConfig:
     clip_value: float | None = None
     gp_weight: float | None = None
     r1_weight: float = 0.0
+    recon_weight: float = 0.0
     monitor_factor: float = 0.0
     boost: bool = False
     ema_decay: float = 0.0

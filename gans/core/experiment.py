@@ -200,6 +200,7 @@ class GANExperiment:
         opts = dataclasses.replace(
             self.spec.network_options,
             width=c.width,
+            upsample=c.upsample,
             d_norm=c.d_norm,
             spectral_norm=c.spectral_norm,
             minibatch_std=c.minibatch_std,
@@ -220,6 +221,8 @@ class GANExperiment:
             clip_value=c.clip_value,
             gp_weight=c.gp_weight,
             r1_weight=c.r1_weight,
+            recon_weight=c.recon_weight,
+            step=c.step,
             augment=make_augment(c),
             ema_decay=c.ema_decay,
             seed=c.seed,

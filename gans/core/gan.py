@@ -59,6 +59,8 @@ class GAN(keras.Model):
         clip_value: float = 0.0,
         gp_weight: float = 0.0,
         r1_weight: float = 0.0,
+        recon_weight: float = 0.0,
+        step: str = "auto",
         augment: Augment | None = None,
         ema_decay: float = 0.0,
         seed: int = 0,
@@ -75,6 +77,8 @@ class GAN(keras.Model):
         self.clip_value = clip_value
         self.gp_weight = gp_weight
         self.r1_weight = r1_weight
+        self.recon_weight = recon_weight
+        self.step_mode = step
         self.augment = augment
         self.ema_decay = ema_decay
         self.num_classes = num_classes

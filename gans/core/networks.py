@@ -32,6 +32,8 @@ class NetworkOptions:
       minibatch_disc: kernels of a minibatch-discrimination layer in the D head, 0 = off
         (Salimans et al. 2016, §3.2).
       dropout: dropout rate in the fully connected discriminator.
+      upsample: DCGAN generator upsampling: "transposed" (Radford et al. 2016) or
+        "nearest" (nearest-neighbour resize + 3x3 conv; Odena et al. 2016, no checkerboard).
     """
 
     width: int = 64
@@ -41,6 +43,7 @@ class NetworkOptions:
     minibatch_std: bool = False
     minibatch_disc: int = 0
     dropout: float = 0.3
+    upsample: str = "transposed"
 
 
 def check_shape(image_size: int, channels: int) -> None:
