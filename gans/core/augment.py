@@ -234,6 +234,11 @@ def _rot90(x: tf.Tensor) -> tf.Tensor:
     return tf.reverse(tf.transpose(x, [0, 2, 1, 3]), axis=[1])
 
 
+def _coin(rng: _Rng, n: tf.Tensor) -> tf.Tensor:
+    """A fair per-sample coin ([n] bool), as stylegan2-ada's ``randint(2)`` for the flips."""
+    return rng.uniform([n]) < 0.5
+
+
 def _luma_axis(dtype) -> tf.Tensor:
     return tf.constant([1.0, 1.0, 1.0], dtype) / math.sqrt(3.0)
 
@@ -246,12 +251,13 @@ class AdaptiveAugment(keras.layers.Layer):
     (``probability``, a non-trainable float32 variable, so it is checkpointed and restored).
     Implemented ops, with the paper's default strengths (images in [-1, 1]):
 
-    - ``xflip``: horizontal flip.
+    - ``xflip``: horizontal flip with probability ½ once gated (p/2 overall, as stylegan2-ada).
     - ``rotate90``: rotation by k·90°, k ~ U{0..3} (skipped when H ≠ W statically).
     - ``xint``: integer translation by round(U(-0.125, 0.125)·size) per axis, reflect padding.
     - ``brightness``: x + N(0, 0.2).
     - ``contrast``: x · 2^N(0, 0.5) (about 0, the mid-grey of [-1, 1]).
-    - ``lumaflip``: x − 2·v vᵀ x, v = (1, 1, 1)/√3 (3+ colour channels only).
+    - ``lumaflip``: x − 2·v vᵀ x, v = (1, 1, 1)/√3, with probability ½ once gated (p/2
+      overall, as stylegan2-ada; 3+ colour channels only).
     - ``hue``: rotation about v by θ ~ U(-π, π) (3+ colour channels only).
     - ``saturation``: v vᵀ x + (x − v vᵀ x)·2^N(0, 1) (3+ colour channels only).
     - ``cutout``: one square of half the size set to 0 (the paper's 'bgcfnc' ``cutout``).
@@ -322,6 +328,8 @@ class AdaptiveAugment(keras.layers.Layer):
         return x
 
     def _op_xflip(self, x, apply, rng):
+        # stylegan2-ada: gated with probability p, then flipped with probability ½ (p/2 overall).
+        apply = tf.logical_and(apply, _coin(rng, tf.shape(x)[0]))
         return _select(apply, tf.reverse(x, axis=[2]), x)
 
     def _op_rotate90(self, x, apply, rng):
@@ -362,6 +370,8 @@ class AdaptiveAugment(keras.layers.Layer):
         v = _luma_axis(x.dtype)
         luma = tf.reduce_sum(rgb * v, axis=-1, keepdims=True) * v  # v vᵀ x
         flipped = _join_color(tf.concat([rgb - 2.0 * luma, rest], axis=-1), alpha)
+        # As xflip: gated with probability p, then flipped with probability ½.
+        apply = tf.logical_and(apply, _coin(rng, tf.shape(x)[0]))
         return _select(apply, flipped, x)
 
     def _op_hue(self, x, apply, rng, hue_max: float = 1.0):

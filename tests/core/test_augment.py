@@ -288,3 +288,17 @@ def test_ada_update_all_reduces_under_mirrored_strategy():
     assert out.returncode == 0, out.stderr[-3000:]
     # p = 0.5 − 8/80 (global batch of 8, r_t = 0.5 < 0.6); per-replica r_t would differ.
     assert "P 0.4" in out.stdout and "RT 0.5" in out.stdout, out.stdout
+
+
+@pytest.mark.parametrize("op", ["xflip", "lumaflip"])
+@pytest.mark.parametrize("p", [1.0, 0.5])
+def test_ada_flips_with_half_the_gate_probability(op, p):
+    """stylegan2-ada gates a flip with p, then flips with ½: p/2 of the images change."""
+    ada = AdaptiveAugment(initial_probability=p, ops=op)
+    n = 4000
+    x = _images(n=n, size=4)
+    y = ada(x, seed=SEED)
+    changed = np.abs(y.numpy() - x.numpy()).max(axis=(1, 2, 3)) > 1e-6
+    rate = changed.mean()
+    # Binomial std at n=4000 is under 0.008; 0.03 is ~4 sigma.
+    assert abs(rate - p / 2) < 0.03, rate
