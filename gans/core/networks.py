@@ -106,8 +106,23 @@ def _d_head(x, opts: NetworkOptions):
 def dcgan_generator(
     image_size: int, channels: int, noise_dim: int, opts: NetworkOptions = NetworkOptions()
 ) -> keras.Model:
-    """DCGAN generator (Radford et al. 2016): project, then stride-2 transposed convs."""
+    """DCGAN generator (Radford et al. 2016): project, then stride-2 transposed convs.
+
+    ``opts.upsample == "nearest"`` replaces each 4x4 stride-2 transposed conv by a 2x
+    nearest-neighbour resize + 3x3 conv (Odena et al. 2016, "Deconvolution and Checkerboard
+    Artifacts", Distill), which cannot produce checkerboard patterns.
+    """
     check_shape(image_size, channels)
+    if opts.upsample not in ("transposed", "nearest"):
+        raise ValueError(f"unknown upsample {opts.upsample!r}; choose transposed or nearest")
+
+    def up(filters: int, **kwargs) -> Callable:
+        if opts.upsample == "transposed":
+            return layers.Conv2DTranspose(filters, 4, strides=2, padding="same", **kwargs)
+        upsample = layers.UpSampling2D(2, interpolation="nearest")
+        conv = layers.Conv2D(filters, 3, padding="same", **kwargs)
+        return lambda t: conv(upsample(t))
+
     base, ups = _base_and_upsamples(image_size)
     filters = min(opts.width * 2 ** (ups - 1), opts.max_filters)
     z = keras.Input((noise_dim,), name="noise")
@@ -117,10 +132,10 @@ def dcgan_generator(
     x = layers.Reshape((base, base, filters))(x)
     for i in range(ups - 1):
         filters = min(opts.width * 2 ** (ups - 2 - i), opts.max_filters)
-        x = layers.Conv2DTranspose(filters, 4, strides=2, padding="same", use_bias=False)(x)
+        x = up(filters, use_bias=False)(x)
         x = _batch_norm()(x)
         x = layers.ReLU()(x)
-    x = layers.Conv2DTranspose(channels, 4, strides=2, padding="same")(x)
+    x = up(channels)(x)
     out = layers.Activation("tanh", dtype="float32", name="image")(x)
     return keras.Model(z, out, name="dcgan_generator")
 
@@ -175,12 +190,31 @@ def fc_discriminator(
     return keras.Model(img, _d_head(x, opts), name="fc_discriminator")
 
 
+def fastgan_generator(
+    image_size: int, channels: int, noise_dim: int, opts: NetworkOptions = NetworkOptions()
+) -> keras.Model:
+    """FastGAN generator (Liu et al., ICLR 2021); see ``gans.core.fastgan``."""
+    from gans.core import fastgan  # lazy: fastgan imports this module
+
+    return fastgan.fastgan_generator(image_size, channels, noise_dim, opts)
+
+
+def fastgan_discriminator(
+    image_size: int, channels: int, opts: NetworkOptions = NetworkOptions()
+) -> keras.Model:
+    """FastGAN discriminator with its decoders and ``reconstruct``; see ``gans.core.fastgan``."""
+    from gans.core import fastgan
+
+    return fastgan.fastgan_discriminator(image_size, channels, opts)
+
+
 GeneratorBuilder = Callable[..., keras.Model]
 DiscriminatorBuilder = Callable[..., keras.Model]
 
 NETWORKS: dict[str, tuple[GeneratorBuilder, DiscriminatorBuilder]] = {
     "dcgan": (dcgan_generator, dcgan_discriminator),
     "fc": (fc_generator, fc_discriminator),
+    "fastgan": (fastgan_generator, fastgan_discriminator),
 }
 
 
