@@ -86,6 +86,52 @@ ARMS = {
         "--loss=wgan_gp",
         "--d_norm=layer",
     ],
+    # Train-step variants on the recommended settings (issue 13): today's scheduled step
+    # (two G forwards), and the TF tutorial's simultaneous update; the default is
+    # "alternating" (D then G, one G forward).
+    "w32+diffaug+ema+scheduled": [
+        "--width=32",
+        "--augment=diffaugment",
+        "--ema_decay=0.999",
+        "--step=scheduled",
+    ],
+    "w32+diffaug+ema+simultaneous": [
+        "--width=32",
+        "--augment=diffaugment",
+        "--ema_decay=0.999",
+        "--step=simultaneous",
+    ],
+    "w32+lr5e-4+scheduled": ["--width=32", "--g_lr=5e-4", "--d_lr=5e-4", "--step=scheduled"],
+    "w32+lr5e-4+simultaneous": [
+        "--width=32",
+        "--g_lr=5e-4",
+        "--d_lr=5e-4",
+        "--step=simultaneous",
+    ],
+    # Few-shot networks (issue 12): resize-conv DCGAN, and FastGAN (Liu et al. 2021) with
+    # hinge loss, DiffAugment and EMA, with and without D's reconstruction loss.
+    "w32+diffaug+ema+nearest": [
+        "--width=32",
+        "--augment=diffaugment",
+        "--ema_decay=0.999",
+        "--upsample=nearest",
+    ],
+    "fastgan": [
+        "--network=fastgan",
+        "--width=32",
+        "--loss=hinge",
+        "--augment=diffaugment",
+        "--ema_decay=0.999",
+        "--recon_weight=1",
+    ],
+    "fastgan-norecon": [
+        "--network=fastgan",
+        "--width=32",
+        "--loss=hinge",
+        "--augment=diffaugment",
+        "--ema_decay=0.999",
+        "--recon_weight=0",
+    ],
 }
 # Every arm starts from the plain DCGAN: the dataset's own recommended defaults (the small
 # sets turn on half width + DiffAugment + EMA, mnist half width) are switched off first,

@@ -94,14 +94,33 @@ def print_table(rows: list[dict], columns: list[str]) -> None:
         print("  ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)))
 
 
+def cpu_summary() -> str:
+    """The CPU model and the vector flags that decide TF's kernels (the VM's CPU changes)."""
+    model, flags = platform.processor() or "unknown CPU", set()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name") and model in ("", "unknown CPU", "x86_64"):
+                model = line.split(":", 1)[1].strip()
+            elif line.startswith("flags"):
+                flags = set(line.split(":", 1)[1].split())
+                break
+    except OSError:
+        pass
+    wanted = ("avx2", "avx512f", "avx512_bf16", "amx_bf16", "avx512_fp16")
+    return f"{model}, {os.cpu_count()} cores, " + (
+        " ".join(f for f in wanted if f in flags) or "no AVX2"
+    )
+
+
 def machine_info() -> dict:
-    """Python/TF versions and CPU count, stored with every result."""
+    """Python/TF versions, CPU model and vector flags, stored with every result."""
     import tensorflow as tf
 
     return {
         "python": platform.python_version(),
         "tensorflow": tf.__version__,
         "cpus": os.cpu_count(),
+        "cpu": cpu_summary(),
         "platform": platform.platform(),
     }
 

@@ -1,19 +1,21 @@
-"""Training throughput: the suite's full path versus a minimal plain TF loop, same networks.
+"""Training throughput: the entry-script path versus the TensorFlow DCGAN tutorial's loop.
 
-Suite arm: synthetic TFRecords in a temp folder → ``GANExperiment(spec, TrainConfig).train()``
-(provider → ``GAN.fit`` with the Throughput, EpochImages, EpochCheckpoint and TensorBoard
-callbacks exactly as the experiment builds them). Epoch 1 is warm-up (tracing, decoding
+Suite arm (the entry-script path): synthetic TFRecords in a temp folder →
+``GANExperiment(spec, TrainConfig).train()`` (provider → ``GAN.fit`` with the progress line,
+Throughput, EpochImages, EpochCheckpoint, CSV and TensorBoard callbacks exactly as the
+experiment builds them for ``python gans/<name>/<name>_gan.py``), with the default step. Epoch 1 is warm-up (tracing, decoding
 into the cache); epochs 2..N are timed. Two timers are slipped around the experiment's own
 callbacks (by wrapping ``gan.fit``), so each epoch splits into *step time* (batches, what
 the Throughput callback measures) and *epoch-end time* (sample grid, checkpoint,
 TensorBoard).
 
-Plain arm: the same ``build_networks("dcgan", ...)`` pair, Adam(2e-4, β1=0.5), the
-non-saturating loss, one D and one G update per batch in one ``@tf.function`` on in-memory
-tensors, no strategy, no callbacks. Its step does the same work as the suite's default
-step (G forward inside the D tape, D called on reals and fakes separately, a fresh G
-forward for the G update), so the ratio measures the suite's overhead, not a different
-algorithm.
+Plain arm: the loop a user would write instead, structured as the TensorFlow DCGAN tutorial
+(tensorflow.org/tutorials/generative/dcgan): ``from_tensor_slices(images).shuffle().batch()``
+in memory, one ``@tf.function`` step that draws the noise, runs G once and D on reals and
+fakes under two gradient tapes, ``BinaryCrossentropy(from_logits=True)`` losses, and applies
+both Adam(1e-4 as in the tutorial → here 2e-4, β1 = 0.5, as the suite) updates; no strategy,
+no callbacks. Same Radford networks as the suite (``build_networks("dcgan", ...)``, width
+64, transposed convs), built outside any strategy as a user would.
 
 Arms are interleaved inside one run: after every suite epoch (warm-up included) the plain
 arm runs one chunk of the same number of batches, outside the epoch's timers; each timed
@@ -62,6 +64,7 @@ def parse_args() -> argparse.Namespace:
     p.add_argument("--epochs", type=int, default=3, help="timed epochs after the warm-up one")
     p.add_argument("--repeats", type=int, default=1, help="fresh suite runs per cell")
     p.add_argument("--xla", action="store_true", help="also time the plain loop with XLA")
+    p.add_argument("--step", default="auto", help="the suite's --step (auto = its default)")
     p.add_argument("--out", default=None, help="write the results as JSON here")
     return p.parse_args()
 
@@ -123,7 +126,8 @@ def run_suite(config: str, policy: str, workdir: Path, tag: str, args, between=N
         gen_dir=str(workdir / "gen"),
         model_dir=str(workdir / f"model_{tag}"),
         run_name=tag,
-        verbose=0,
+        verbose=2,  # the entry script's choice when stdout is not a terminal
+        step=args.step,
     )
     if "precision" in {f.name for f in dataclasses.fields(TrainConfig)}:
         # The engine's own switch: GANExperiment sets this policy while it builds (and
@@ -165,7 +169,7 @@ def run_suite(config: str, policy: str, workdir: Path, tag: str, args, between=N
 
 # --- plain arm ------------------------------------------------------------------------------
 class PlainLoop:
-    """The minimal DCGAN loop: same networks and loss, one D and one G step per batch."""
+    """The TensorFlow DCGAN tutorial's training loop on the suite's DCGAN networks."""
 
     def __init__(self, config: str, policy: str, jit: bool, seed: int = 0) -> None:
         cfg = CONFIGS[config]
@@ -173,48 +177,51 @@ class PlainLoop:
         keras.mixed_precision.set_global_policy(policy)
         try:
             keras.utils.set_random_seed(seed)
-            self.g, self.d = build_networks(
+            self.generator, self.discriminator = build_networks(
                 "dcgan", cfg["size"], cfg["channels"], NOISE_DIM, NetworkOptions()
             )
-            self.g_opt = keras.optimizers.Adam(2e-4, beta_1=0.5)
-            self.d_opt = keras.optimizers.Adam(2e-4, beta_1=0.5)
-            self.g_opt.build(self.g.trainable_variables)
-            self.d_opt.build(self.d.trainable_variables)
+            self.generator_optimizer = keras.optimizers.Adam(2e-4, beta_1=0.5)
+            self.discriminator_optimizer = keras.optimizers.Adam(2e-4, beta_1=0.5)
         finally:
             keras.mixed_precision.set_global_policy("float32")
+        self.cross_entropy = keras.losses.BinaryCrossentropy(from_logits=True)
         rng = np.random.default_rng(seed)
-        shape = (self.batch, cfg["size"], cfg["size"], cfg["channels"])
-        self.batches = [tf.constant(rng.uniform(-1, 1, shape).astype(np.float32)) for _ in range(4)]
-        self.step = tf.function(self._step, jit_compile=jit)
-        self.calls = 0
+        shape = (self.batch * 8, cfg["size"], cfg["size"], cfg["channels"])
+        train_images = rng.uniform(-1, 1, shape).astype(np.float32)
+        dataset = tf.data.Dataset.from_tensor_slices(train_images).shuffle(len(train_images))
+        self.dataset = iter(dataset.batch(self.batch, drop_remainder=True).repeat())
+        self.step = tf.function(self.train_step, jit_compile=jit)
 
-    def _step(self, images: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
-        bce = tf.nn.sigmoid_cross_entropy_with_logits
+    def discriminator_loss(self, real_output, fake_output):
+        real_loss = self.cross_entropy(tf.ones_like(real_output), real_output)
+        fake_loss = self.cross_entropy(tf.zeros_like(fake_output), fake_output)
+        return real_loss + fake_loss
+
+    def generator_loss(self, fake_output):
+        return self.cross_entropy(tf.ones_like(fake_output), fake_output)
+
+    def train_step(self, images: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
         noise = tf.random.normal([self.batch, NOISE_DIM])
-        d_vars, g_vars = self.d.trainable_variables, self.g.trainable_variables
-        with tf.GradientTape() as tape:
-            fakes = self.g(noise, training=True)
-            real = tf.reshape(tf.cast(self.d(images, training=True), tf.float32), [-1])
-            fake = tf.reshape(tf.cast(self.d(fakes, training=True), tf.float32), [-1])
-            d_loss = tf.reduce_mean(
-                bce(labels=tf.ones_like(real), logits=real)
-                + bce(labels=tf.zeros_like(fake), logits=fake)
-            )
-        self.d_opt.apply_gradients(zip(tape.gradient(d_loss, d_vars), d_vars, strict=True))
-        with tf.GradientTape() as tape:
-            fakes = self.g(noise, training=True)
-            fake = tf.reshape(tf.cast(self.d(fakes, training=True), tf.float32), [-1])
-            g_loss = tf.reduce_mean(bce(labels=tf.ones_like(fake), logits=fake))
-        self.g_opt.apply_gradients(zip(tape.gradient(g_loss, g_vars), g_vars, strict=True))
-        return d_loss, g_loss
+        with tf.GradientTape() as gen_tape, tf.GradientTape() as disc_tape:
+            generated_images = self.generator(noise, training=True)
+            real_output = self.discriminator(images, training=True)
+            fake_output = self.discriminator(generated_images, training=True)
+            gen_loss = self.generator_loss(fake_output)
+            disc_loss = self.discriminator_loss(real_output, fake_output)
+        g_vars = self.generator.trainable_variables
+        d_vars = self.discriminator.trainable_variables
+        gradients_of_generator = gen_tape.gradient(gen_loss, g_vars)
+        gradients_of_discriminator = disc_tape.gradient(disc_loss, d_vars)
+        self.generator_optimizer.apply_gradients(zip(gradients_of_generator, g_vars))
+        self.discriminator_optimizer.apply_gradients(zip(gradients_of_discriminator, d_vars))
+        return gen_loss, disc_loss
 
     def run(self, steps: int) -> float:
-        """Seconds for ``steps`` updates (synchronised at the end)."""
+        """Seconds for ``steps`` batches of ``for image_batch in dataset: train_step(...)``."""
         t0 = time.perf_counter()
         out = None
         for _ in range(steps):
-            out = self.step(self.batches[self.calls % len(self.batches)])
-            self.calls += 1
+            out = self.step(next(self.dataset))
         float(out[0])
         return time.perf_counter() - t0
 
@@ -306,6 +313,7 @@ def main() -> None:
             for precision in args.precisions:
                 rows.append(bench_cell(config, precision, Path(tmp), args))
     print()
+    print(f"CPU: {bench_utils.cpu_summary()}; suite --step={args.step}")
     print(
         f"timed epochs {args.epochs}, repeats {args.repeats} "
         "(img/s medians; suite = step time only, e2e adds epoch-end callbacks)"

@@ -30,9 +30,10 @@ from gans.core.errors import MissingDataError
 from gans.core.provider import (
     batch_noise,
     dataset_info,
-    decode_images,
+    decode_pixels,
     shuffle_seed,
     steps_per_epoch,
+    to_unit_range,
 )
 
 SERVICE_PREFIX = "grpc://"
@@ -91,7 +92,7 @@ def service_dataset(
         local_replicas = context.num_replicas_in_sync // context.num_input_pipelines
         # Runs on the service's workers: shards are the dynamic splits.
         remote = (
-            decode_images(Path(tfrecord_dir), image_size, channels)
+            decode_pixels(Path(tfrecord_dir), image_size, channels)  # uint8 on the wire
             .shuffle(min(count, shuffle_buffer), seed=shuffle_seed(seed, start_epoch))
             .batch(batch, drop_remainder=True)
             .repeat()
@@ -109,7 +110,7 @@ def service_dataset(
         def add_noise(index: tf.Tensor, images: tf.Tensor):
             epoch = start_epoch + index // per_epoch
             stream = pipeline * 1_000_003 + index % per_epoch  # pipelines draw apart
-            return images, batch_noise(seed, epoch, stream, batch, noise_dim)
+            return to_unit_range(images), batch_noise(seed, epoch, stream, batch, noise_dim)
 
         return served.take(per_epoch * epochs).enumerate().map(add_noise).prefetch(tf.data.AUTOTUNE)
 

@@ -1,11 +1,21 @@
 """The GAN: one ``keras.Model`` whose tricks are constructor arguments.
 
-``train_step`` runs one *iteration* (one global batch) in the cross-replica context: the
-schedule decides there, with ``tf.cond``, whether D and/or G update, and each update is a
-``strategy.run`` of a replica step. Keras cannot put an optimizer update (a cross-replica
-all-reduce) inside a ``tf.cond`` in the replica context, which is why the decision sits one
-level up and ``make_train_function`` is overridden; ``fit``, callbacks and the progress bar
-work as usual. Per-example losses are averaged over the *global* batch
+Three train steps (``step``), all one *iteration* (one global batch) per call:
+
+* ``alternating`` (the default when the schedule is one D and one G update): D updates on
+  reals and ``G(z)``, then G updates against the *new* D, reusing the same ``G(z)`` forward
+  (its tape stays open across the D update). The updates equal the classic two-pass step
+  (Goodfellow et al. 2014, Alg. 1 with k = 1) with one generator forward less.
+* ``simultaneous``: the TensorFlow DCGAN tutorial's step: one forward of G and D, both
+  losses from the same logits, both updates at once (G's gradient sees the old D).
+* ``scheduled``: the general step for d_steps/g_steps > 1, the monitored gate, boost and
+  weight clipping. The schedule decides in the cross-replica context, with ``tf.cond``,
+  whether D and/or G update, and each update is a ``strategy.run`` of a replica step.
+  Keras cannot put an optimizer update (a cross-replica all-reduce) inside a ``tf.cond``
+  in the replica context, which is why the decision sits one level up.
+
+``make_train_function`` is overridden (one iteration per traced call); ``fit``, callbacks and
+the progress bar work as usual. Per-example losses are averaged over the *global* batch
 (``tf.nn.compute_average_loss``) because gradients are summed across replicas.
 """
 
@@ -37,6 +47,10 @@ class GAN(keras.Model):
       clip_value: WGAN weight clipping of D's weights to [-c, c] after each D update; 0 = off.
       gp_weight: WGAN-GP penalty weight; 0 = off.
       r1_weight: R1 penalty weight (Mescheder et al. 2018); 0 = off.
+      recon_weight: weight of the discriminator's self-supervised reconstruction loss on
+        reals (FastGAN, Liu et al. 2021, §3.2); needs a discriminator with a
+        ``reconstruct(images, quadrants, training)`` method; 0 = off.
+      step: ``auto``, ``alternating``, ``simultaneous`` or ``scheduled`` (module docstring).
       augment: differentiable augmentation applied to reals and fakes whenever D sees them
         (DiffAugment / ADA); ``None`` = off. If it has ``update(real_logits)``, that is called
         with the real logits after each D step (ADA's adaptive probability).
@@ -78,7 +92,12 @@ class GAN(keras.Model):
         self.gp_weight = gp_weight
         self.r1_weight = r1_weight
         self.recon_weight = recon_weight
-        self.step_mode = step
+        if recon_weight > 0 and not hasattr(discriminator, "reconstruct"):
+            raise ValueError(
+                f"--recon_weight needs a discriminator with decoders (--network=fastgan); "
+                f"{discriminator.name} has none"
+            )
+        self.step_kind = resolve_step(step, schedule or ScheduleConfig(), clip_value)
         self.augment = augment
         self.ema_decay = ema_decay
         self.num_classes = num_classes
@@ -95,6 +114,7 @@ class GAN(keras.Model):
         self.d_acc_fake_tracker = keras.metrics.Mean(name="d_acc_fake")
         self.d_grad_norm_tracker = keras.metrics.Mean(name="d_grad_norm")
         self.g_grad_norm_tracker = keras.metrics.Mean(name="g_grad_norm")
+        self.d_recon_tracker = keras.metrics.Mean(name="d_recon") if recon_weight > 0 else None
         self.g_optimizer: keras.optimizers.Optimizer | None = None
         self.d_optimizer: keras.optimizers.Optimizer | None = None
         self.loss_scaled = False
@@ -126,6 +146,7 @@ class GAN(keras.Model):
             self.d_acc_fake_tracker,
             self.d_grad_norm_tracker,
             self.g_grad_norm_tracker,
+            *([self.d_recon_tracker] if self.d_recon_tracker is not None else []),
         ]
 
     def call(self, images: tf.Tensor, training: bool = False) -> tf.Tensor:
@@ -178,6 +199,28 @@ class GAN(keras.Model):
 
     # --- one iteration (cross-replica context) ----------------------------------------------
     def train_step(self, data):
+        """One iteration of ``self.step_kind``; returns the logs."""
+        if self.step_kind == "scheduled":
+            return self._scheduled_iteration(data)
+        strategy = self.distribute_strategy
+        images, noise, labels = data if self.num_classes else (*data, None)
+        d_sum, g_sum, count = strategy.run(self._fused_step, args=(images, noise, labels))
+        global_count = strategy.reduce("SUM", count, axis=None)
+        d_loss = strategy.reduce("SUM", d_sum, axis=None) / global_count
+        g_loss = strategy.reduce("SUM", g_sum, axis=None) / global_count
+        self._update_ema()
+        self.train_schedule.observe(d_loss, g_loss)
+        return self._logs()
+
+    def _logs(self) -> dict:
+        logs = {m.name: m.result() for m in self.metrics}
+        logs["g_lr"] = tf.convert_to_tensor(self.g_optimizer.learning_rate)
+        logs["d_lr"] = tf.convert_to_tensor(self.d_optimizer.learning_rate)
+        if hasattr(self.augment, "probability"):
+            logs["ada_p"] = tf.convert_to_tensor(self.augment.probability)
+        return logs
+
+    def _scheduled_iteration(self, data):
         """Schedule → D update (or D loss only) → G update(s) → EMA; returns the logs."""
         strategy = self.distribute_strategy
         images, noise, labels = data if self.num_classes else (*data, None)
@@ -206,12 +249,7 @@ class GAN(keras.Model):
 
         g_loss = tf.cond(train_g, g_update, lambda: self.train_schedule.last_g_loss)
         self.train_schedule.observe(d_loss, g_loss)
-        logs = {m.name: m.result() for m in self.metrics}
-        logs["g_lr"] = tf.convert_to_tensor(self.g_optimizer.learning_rate)
-        logs["d_lr"] = tf.convert_to_tensor(self.d_optimizer.learning_rate)
-        if hasattr(self.augment, "probability"):
-            logs["ada_p"] = tf.convert_to_tensor(self.augment.probability)
-        return logs
+        return self._logs()
 
     # --- replica steps ----------------------------------------------------------------------
     def _global_batch(self, images: tf.Tensor) -> tf.Tensor:
@@ -221,33 +259,43 @@ class GAN(keras.Model):
     def _augment(self, images: tf.Tensor) -> tf.Tensor:
         return images if self.augment is None else self.augment(images)
 
-    def _d_step(self, images, noise, labels, flip, apply: bool):
-        """D loss on a replica's batch; with ``apply`` also the D update. Returns (sum, n)."""
+    def _targets(self, batch, flip=None):
+        """Real/fake targets of the label policy (swapped where ``flip``)."""
+        if not self.loss_pair.uses_labels:
+            return None, None
+        real_t, fake_t = self.label_policy.targets(batch, self.rng)
+        if flip is None:
+            return real_t, fake_t
+        return tf.where(flip, fake_t, real_t), tf.where(flip, real_t, fake_t)
+
+    def _d_loss_terms(self, images, fakes, labels, real_t, fake_t):
+        """D's per-example loss on a replica's reals and fakes (augmented), with the
+        penalties and the reconstruction term; returns it with both logits."""
         batch = tf.shape(images)[0]
-        images = tf.cast(images, tf.float32)
-        real_t, fake_t = None, None
-        if self.loss_pair.uses_labels:
-            real_t, fake_t = self.label_policy.targets(batch, self.rng)
-            real_t, fake_t = tf.where(flip, fake_t, real_t), tf.where(flip, real_t, fake_t)
-        d_vars = self.discriminator.trainable_variables
-        with tf.GradientTape() as tape:
-            fakes = self._g(noise, labels, training=True)
-            real_in, fake_in = self._augment(images), self._augment(fakes)
+        real_in, fake_in = self._augment(images), self._augment(fakes)
+        recon = None
+        if self.recon_weight > 0:
+            quadrants = self.rng.uniform([batch], 0, 4, dtype=tf.int32)
+            real_logits, recon = self.discriminator.reconstruct(real_in, quadrants, training=True)
+        else:
             real_logits = self._d(real_in, labels, training=True)
-            fake_logits = self._d(fake_in, labels, training=True)
-            per_example = self.loss_pair.discriminator(real_logits, fake_logits, real_t, fake_t)
-            per_example += self._penalties(real_in, fake_in, labels, batch)
-            loss = tf.nn.compute_average_loss(
-                per_example, global_batch_size=self._global_batch(images)
-            )
-            # Inside the tape, or the float16 loss scale is not differentiated through.
-            scaled_loss = self.d_optimizer.scale_loss(loss)
-        if apply:
-            grads = tape.gradient(scaled_loss, d_vars)
-            self.d_optimizer.apply_gradients(zip(grads, d_vars, strict=True))
-            self._track(self.d_grad_norm_tracker, _unscaled_norm(self.d_optimizer, grads))
-            if hasattr(self.augment, "update"):
-                self.augment.update(real_logits)
+        fake_logits = self._d(fake_in, labels, training=True)
+        per_example = self.loss_pair.discriminator(real_logits, fake_logits, real_t, fake_t)
+        per_example += self._penalties(real_in, fake_in, labels, batch)
+        if recon is not None:
+            per_example += self.recon_weight * tf.cast(recon, per_example.dtype)
+            self._track(self.d_recon_tracker, recon)
+        return per_example, real_logits, fake_logits
+
+    def _apply_d(self, tape, scaled_loss, real_logits) -> None:
+        d_vars = self.discriminator.trainable_variables
+        grads = tape.gradient(scaled_loss, d_vars)
+        self.d_optimizer.apply_gradients(zip(grads, d_vars, strict=True))
+        self._track(self.d_grad_norm_tracker, _unscaled_norm(self.d_optimizer, grads))
+        if hasattr(self.augment, "update"):
+            self.augment.update(real_logits)
+
+    def _track_d(self, per_example, real_logits, fake_logits) -> None:
         real_logits = tf.cast(real_logits, tf.float32)
         fake_logits = tf.cast(fake_logits, tf.float32)
         self._track(self.d_loss_tracker, per_example)
@@ -255,7 +303,76 @@ class GAN(keras.Model):
         self._track(self.d_fake_tracker, fake_logits)
         self._track(self.d_acc_real_tracker, tf.cast(real_logits > 0, tf.float32))
         self._track(self.d_acc_fake_tracker, tf.cast(fake_logits < 0, tf.float32))
+
+    def _d_step(self, images, noise, labels, flip, apply: bool):
+        """D loss on a replica's batch; with ``apply`` also the D update. Returns (sum, n)."""
+        batch = tf.shape(images)[0]
+        images = tf.cast(images, tf.float32)
+        real_t, fake_t = self._targets(batch, flip)
+        with tf.GradientTape() as tape:
+            fakes = self._g(noise, labels, training=True)
+            per_example, real_logits, fake_logits = self._d_loss_terms(
+                images, fakes, labels, real_t, fake_t
+            )
+            loss = tf.nn.compute_average_loss(
+                per_example, global_batch_size=self._global_batch(images)
+            )
+            # Inside the tape, or the float16 loss scale is not differentiated through.
+            scaled_loss = self.d_optimizer.scale_loss(loss)
+        if apply:
+            self._apply_d(tape, scaled_loss, real_logits)
+        self._track_d(per_example, real_logits, fake_logits)
         return self._finite_sum(per_example), tf.cast(batch, tf.float32)
+
+    def _fused_step(self, images, noise, labels):
+        """One D and one G update on a replica's batch from ONE generator forward.
+
+        ``alternating``: the G tape stays open while D updates on ``stop_gradient(G(z))``;
+        G's loss then uses the updated D on the same ``G(z)``. ``simultaneous``: both
+        losses come from the same D logits (the TF DCGAN tutorial). Returns the replica's
+        (D loss sum, G loss sum, batch size).
+        """
+        batch = tf.shape(images)[0]
+        images = tf.cast(images, tf.float32)
+        global_batch = self._global_batch(images)
+        real_t, fake_t = self._targets(batch)
+        simultaneous = self.step_kind == "simultaneous"
+        g_vars = self.generator.trainable_variables
+        d_vars = self.discriminator.trainable_variables
+        with tf.GradientTape(watch_accessed_variables=False) as g_tape:
+            g_tape.watch([v.value for v in g_vars])
+            fakes = self._g(noise, labels, training=True)
+            with tf.GradientTape(watch_accessed_variables=False) as d_tape:
+                d_tape.watch([v.value for v in d_vars])
+                per_example, real_logits, fake_logits = self._d_loss_terms(
+                    images,
+                    fakes if simultaneous else tf.stop_gradient(fakes),
+                    labels,
+                    real_t,
+                    fake_t,
+                )
+                d_loss = tf.nn.compute_average_loss(per_example, global_batch_size=global_batch)
+                scaled_d_loss = self.d_optimizer.scale_loss(d_loss)
+            if simultaneous:
+                g_logits = fake_logits
+            else:
+                self._apply_d(d_tape, scaled_d_loss, real_logits)
+                g_logits = self._d(self._augment(fakes), labels, training=True)
+            g_per_example = self.loss_pair.generator(g_logits)
+            g_loss = tf.nn.compute_average_loss(g_per_example, global_batch_size=global_batch)
+            scaled_g_loss = self.g_optimizer.scale_loss(g_loss)
+        if simultaneous:
+            self._apply_d(d_tape, scaled_d_loss, real_logits)
+        g_grads = g_tape.gradient(scaled_g_loss, g_vars)
+        self.g_optimizer.apply_gradients(zip(g_grads, g_vars, strict=True))
+        self._track_d(per_example, real_logits, fake_logits)
+        self._track(self.g_loss_tracker, g_per_example)
+        self._track(self.g_grad_norm_tracker, _unscaled_norm(self.g_optimizer, g_grads))
+        return (
+            self._finite_sum(per_example),
+            self._finite_sum(g_per_example),
+            tf.cast(batch, tf.float32),
+        )
 
     def _penalties(self, real_in, fake_in, labels, batch: tf.Tensor) -> tf.Tensor:
         total = tf.zeros([batch])
@@ -325,6 +442,32 @@ class GAN(keras.Model):
                 ema_var.assign(decay * ema_var + (1.0 - decay) * var)
             else:
                 ema_var.assign(var)
+
+
+STEPS = ("auto", "alternating", "simultaneous", "scheduled")
+
+
+def resolve_step(step: str, schedule: ScheduleConfig, clip_value: float = 0.0) -> str:
+    """The train step to run: ``auto`` is ``alternating`` unless the schedule or weight
+    clipping needs the general ``scheduled`` step; a fused step they need is refused."""
+    if step not in STEPS:
+        raise ValueError(f"--step={step}: use one of {', '.join(STEPS)}")
+    needs = [
+        name
+        for name, on in (
+            ("--d_steps > 1", schedule.d_steps > 1),
+            ("--g_steps > 1", schedule.g_steps > 1),
+            ("--monitor_factor", schedule.monitor_factor > 0),
+            ("--boost", schedule.boost),
+            ("--clip_value", clip_value > 0),
+        )
+        if on
+    ]
+    if step == "auto":
+        return "scheduled" if needs else "alternating"
+    if step != "scheduled" and needs:
+        raise ValueError(f"--step={step} cannot run {', '.join(needs)}; use --step=scheduled")
+    return step
 
 
 def _unscaled_norm(optimizer: keras.optimizers.Optimizer, grads: list) -> tf.Tensor:

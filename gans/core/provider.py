@@ -122,6 +122,25 @@ def decode_images(
     tfrecord_dir: str | os.PathLike, image_size: int, channels: int, with_labels: bool = False
 ) -> tf.data.Dataset:
     """Parse → decode PNG → resize if needed → float32 in [-1, 1] (no shuffle, no batch)."""
+    pixels = decode_pixels(tfrecord_dir, image_size, channels, with_labels)
+    if with_labels:
+        return pixels.map(lambda image, label: (to_unit_range(image), label))
+    return pixels.map(to_unit_range)
+
+
+def to_unit_range(pixels: tf.Tensor) -> tf.Tensor:
+    """uint8 pixels (any shape) → float32 in [-1, 1]."""
+    return tf.cast(pixels, tf.float32) / 127.5 - 1.0
+
+
+def decode_pixels(
+    tfrecord_dir: str | os.PathLike, image_size: int, channels: int, with_labels: bool = False
+) -> tf.data.Dataset:
+    """Parse → decode PNG → resize if needed, as **uint8** ``[S, S, C]`` images.
+
+    uint8 is what the in-memory cache holds: a quarter of float32's memory (12k images at
+    256 px: 2.4 GB instead of 9.4 GB). A resized image is rounded back to uint8.
+    """
     manifest = _manifest_for(tfrecord_dir, channels)
     files = [str(Path(tfrecord_dir) / s) for s in manifest["shards"]]
     stored = manifest["image_size"]
@@ -130,10 +149,9 @@ def decode_images(
         parsed = tf.io.parse_single_example(record, _FEATURES)
         image = tf.io.decode_png(parsed["image"], channels=channels)
         image = tf.ensure_shape(image, [stored, stored, channels])
-        image = tf.cast(image, tf.float32)
         if stored != image_size:
             image = tf.image.resize(image, [image_size, image_size], antialias=True)
-        image = tf.clip_by_value(image / 127.5 - 1.0, -1.0, 1.0)
+            image = tf.saturate_cast(tf.round(image), tf.uint8)
         return (image, parsed["label"]) if with_labels else image
 
     files_ds = tf.data.Dataset.from_tensor_slices(files)
@@ -183,15 +201,15 @@ def provide_dataset(
     With ``with_labels`` the batches are ``(images, noise, labels [B] int32)``.
 
     Steps: interleave shards → parse → decode PNG → resize (if stored at another size) →
-    scale to [-1, 1] → cache (in memory) → shuffle (reshuffled each epoch) →
-    batch(drop_remainder) → take(steps) → repeat for epochs ``start_epoch`` … ``end_epoch - 1``
-    → classic augmentation (``data_augment``) → noise N(0, 1) seeded by (seed, epoch, step)
-    → prefetch(AUTOTUNE), so
+    cache (in memory, as uint8) → shuffle (reshuffled each epoch) → batch(drop_remainder) →
+    take(steps) → repeat for epochs ``start_epoch`` … ``end_epoch - 1`` → scale the batch to
+    [-1, 1] → classic augmentation (``data_augment``) → noise N(0, 1) seeded by (seed, epoch,
+    step) → prefetch(AUTOTUNE), so
     ``fit(initial_epoch=start_epoch, steps_per_epoch=steps)`` consumes it exactly.
     """
     count = dataset_info(tfrecord_dir)["count"]
     steps = steps_per_epoch(count, global_batch_size, steps_per_epoch_cap)
-    images = decode_images(tfrecord_dir, image_size, channels, with_labels=with_labels)
+    images = decode_pixels(tfrecord_dir, image_size, channels, with_labels=with_labels)
     if cache:
         images = images.cache()
     epochs = max(end_epoch - start_epoch, 0)
@@ -209,6 +227,10 @@ def provide_dataset(
             return batch[0], noise, tf.cast(batch[1], tf.int32)
         return batch, noise
 
+    if with_labels:
+        batches = batches.map(lambda image, label: (to_unit_range(image), label))
+    else:
+        batches = batches.map(to_unit_range)
     if data_augment:
         augmenter = classic_augmentation(data_augment, seed)
 
