@@ -145,8 +145,9 @@ class NoiseInjection(layers.Layer):
 class SkipLayerExcitation(layers.Layer):
     """Skip-layer excitation (FastGAN §3.1, Eq. 1): ``y = x_high · F(x_low)``.
 
-    F: adaptive average pool of ``x_low`` to 4×4 → 4×4 valid conv → LeakyReLU(0.1) → 1×1
-    conv → sigmoid, a [B, 1, 1, C_high] gate. Called on ``[x_low, x_high]``. ``spectral``
+    F: adaptive average pool of ``x_low`` to 4×4 → 4×4 valid conv → LeakyReLU(0.1) (the
+    paper's Fig. 3; the reference code uses Swish) → 1×1 conv → sigmoid, a [B, 1, 1, C_high]
+    gate. Called on ``[x_low, x_high]``. ``spectral``
     wraps both convs in spectral normalization (the discriminator's SLE).
     """
 
