@@ -13,10 +13,9 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-_DETECT_MAX_SIDE = 800  # detection runs on a downscaled copy: faster and less texture noise
-_MAX_IMAGE_SHARE = 0.98  # a quad this close to the whole frame is the image border, not a card
-_MIN_SIDE_RATIO = 0.45  # short/long side ratio accepted for a (perspective-distorted) card
-_MIN_RECT_FILL = 0.85  # contour area / minAreaRect area for the minAreaRect fallback
+import card_candidates
+
+_DETECT_MAX_SIDE = 640  # detection runs on a downscaled copy: faster and less texture noise
 
 
 def order_corners(quad: np.ndarray) -> np.ndarray:
@@ -38,51 +37,18 @@ def order_corners(quad: np.ndarray) -> np.ndarray:
     return pts
 
 
-def _quad_from_contour(contour: np.ndarray) -> np.ndarray | None:
-    """Four corners approximating `contour`, or None when it is not rectangular enough."""
-    hull = cv2.convexHull(contour)
-    perimeter = cv2.arcLength(hull, True)
-    approx = cv2.approxPolyDP(hull, 0.02 * perimeter, True)
-    if len(approx) == 4:
-        return approx.reshape(4, 2).astype(np.float32)
-    rect = cv2.minAreaRect(hull)
-    rect_area = rect[1][0] * rect[1][1]
-    if rect_area > 0 and cv2.contourArea(hull) / rect_area >= _MIN_RECT_FILL:
-        return cv2.boxPoints(rect).astype(np.float32)
-    return None
-
-
-def _plausible(quad: np.ndarray, image_area: float, min_area_fraction: float) -> float:
-    """Area of `quad` if it could be a card in this image, else 0."""
-    area = cv2.contourArea(quad.astype(np.float32))
-    if not (min_area_fraction * image_area <= area <= _MAX_IMAGE_SHARE * image_area):
-        return 0.0
-    if not cv2.isContourConvex(quad.astype(np.float32).reshape(-1, 1, 2)):
-        return 0.0
-    ordered = order_corners(quad)
-    top = np.linalg.norm(ordered[1] - ordered[0]) + np.linalg.norm(ordered[2] - ordered[3])
-    side = np.linalg.norm(ordered[3] - ordered[0]) + np.linalg.norm(ordered[2] - ordered[1])
-    if side == 0 or top / side < _MIN_SIDE_RATIO:
-        return 0.0
-    return float(area)
-
-
-def _candidate_masks(gray: np.ndarray) -> list[np.ndarray]:
-    """Binary images whose outer contours may outline the card."""
-    blurred = cv2.GaussianBlur(gray, (5, 5), 0)
-    otsu_level, otsu = cv2.threshold(blurred, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
-    high = max(otsu_level, 30.0)
-    edges = cv2.Canny(blurred, 0.5 * high, high)
-    kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (5, 5))
-    edges = cv2.morphologyEx(edges, cv2.MORPH_CLOSE, kernel)
-    return [edges, otsu, cv2.bitwise_not(otsu)]
-
-
-def find_card_quad(image: np.ndarray, min_area_fraction: float = 0.1) -> np.ndarray | None:
+def find_card_quad(
+    image: np.ndarray,
+    min_area_fraction: float = 0.1,
+    aspect: float | None = None,
+    border: float = 0.0,
+) -> np.ndarray | None:
     """Return the card's four corners (ordered, full-resolution pixels) or None if not found.
 
     `image` is BGR or BGRA uint8; `min_area_fraction` is the smallest share of the image the
-    card may cover, which keeps text boxes and background clutter from being taken for it.
+    card may cover. `aspect` (width / height) and `border` (the dark outer border's width as a
+    share of the card width, 0 if unknown) make the search prefer the card's true shape; see
+    card_candidates for the scoring. The chosen quad is then refined at full resolution.
     """
     bgr = image[:, :, :3]
     height, width = bgr.shape[:2]
@@ -93,23 +59,96 @@ def find_card_quad(image: np.ndarray, min_area_fraction: float = 0.1) -> np.ndar
         else cv2.resize(bgr, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
     )
     gray = cv2.cvtColor(small, cv2.COLOR_BGR2GRAY)
-    image_area = float(gray.shape[0] * gray.shape[1])
-    best, best_area = None, 0.0
-    for mask in _candidate_masks(gray):
-        contours, _ = cv2.findContours(mask, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
-        for contour in contours:
-            if cv2.contourArea(contour) < min_area_fraction * image_area * 0.5:
-                continue
-            quad = _quad_from_contour(contour)
-            if quad is None:
-                continue
-            area = _plausible(quad, image_area, min_area_fraction)
-            if area > best_area:
-                best, best_area = quad, area
-    if best is None:
+    gradient = _gradient(gray, 1.0)
+    min_contour = 0.5 * min_area_fraction * gray.size
+    quads = [
+        quad
+        for mask in card_candidates.segmentations(gray)
+        for quad in card_candidates.contour_quads(mask, min_contour)
+    ]
+    found = card_candidates.score_candidates(
+        gray, gradient, quads, min_area_fraction, aspect, border
+    )
+    if not found:
         return None
-    full = (best + 0.5) / scale - 0.5  # pixel centres back to full resolution
-    return order_corners(full)
+    best = found[0]
+    seen = (best.seen + 0.5) / scale - 0.5  # pixel centres back to full resolution
+    full_gray = cv2.cvtColor(bgr, cv2.COLOR_BGR2GRAY)
+    reach = max(2.0, 2.5 / scale)
+    seen = refine_corners(full_gray, seen, reach)
+    if not best.inner_edge:
+        return order_corners(seen)
+    return order_corners(card_candidates.widen_inner_edge(seen, border, aspect))
+
+
+def _gradient(gray: np.ndarray, sigma: float) -> np.ndarray:
+    """Gradient magnitude of the lightly blurred image (float32)."""
+    blurred = cv2.GaussianBlur(gray.astype(np.float32), (0, 0), sigma)
+    gx = cv2.Sobel(blurred, cv2.CV_32F, 1, 0, ksize=3)
+    gy = cv2.Sobel(blurred, cv2.CV_32F, 0, 1, ksize=3)
+    return cv2.magnitude(gx, gy) / 4.0
+
+
+def refine_corners(gray: np.ndarray, corners: np.ndarray, reach: float) -> np.ndarray:
+    """Move each side of the quad onto the strongest edge within `reach` px along its normal
+    (sub-pixel peak, robust line fit) and return the sides' intersections.
+
+    A side whose edge is not found clearly keeps its place; the result is rejected (the input
+    returned) if any corner moves more than 2 x `reach`.
+    """
+    blurred = cv2.GaussianBlur(gray.astype(np.float32), (0, 0), 1.0)
+    gx = cv2.Sobel(blurred, cv2.CV_32F, 1, 0, ksize=3)
+    gy = cv2.Sobel(blurred, cv2.CV_32F, 0, 1, ksize=3)
+    corners = np.asarray(corners, np.float64)
+    offsets = np.arange(-np.ceil(reach), np.ceil(reach) + 0.5)
+    lines = []
+    for i in range(4):
+        p, q = corners[i], corners[(i + 1) % 4]
+        direction = (q - p) / (np.linalg.norm(q - p) + 1e-9)
+        normal = np.array([-direction[1], direction[0]])
+        steps = np.linspace(0.08, 0.92, 48)
+        base = p + steps[:, None] * (q - p)
+        grid = base[:, None, :] + offsets[None, :, None] * normal  # samples x offsets x 2
+        map_x = grid[..., 0].astype(np.float32)
+        map_y = grid[..., 1].astype(np.float32)
+        sx = cv2.remap(gx, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+        sy = cv2.remap(gy, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+        response = np.abs(sx * normal[0] + sy * normal[1])
+        # per sample, the local maximum nearest the current side among the strong ones (a
+        # stronger edge a few pixels away, such as the border's inner edge, is another line)
+        is_peak = np.zeros_like(response, bool)
+        is_peak[:, 1:-1] = (response[:, 1:-1] >= response[:, :-2]) & (
+            response[:, 1:-1] >= response[:, 2:]
+        )
+        is_peak &= response >= 0.4 * response.max(axis=1, keepdims=True)
+        distance = np.where(is_peak, np.abs(offsets)[None, :], np.inf)
+        peak = distance.argmin(axis=1)
+        strength = response[np.arange(len(peak)), peak]
+        inner = (peak > 0) & (peak < len(offsets) - 1) & (strength > 0.5 * np.median(strength))
+        if inner.sum() < 12:
+            lines.append((p, direction))
+            continue
+        rows = np.nonzero(inner)[0]
+        left = response[rows, peak[rows] - 1]
+        mid = response[rows, peak[rows]]
+        right = response[rows, peak[rows] + 1]
+        denom = left - 2 * mid + right
+        shift = np.where(np.abs(denom) > 1e-9, 0.5 * (left - right) / denom, 0.0)
+        points = base[rows] + (offsets[peak[rows]] + shift)[:, None] * normal
+        vx, vy, x0, y0 = cv2.fitLine(points.astype(np.float32), cv2.DIST_HUBER, 0, 0.01, 0.01)
+        lines.append((np.array([x0[0], y0[0]]), np.array([vx[0], vy[0]])))
+    refined = []
+    for i in range(4):
+        (p1, d1), (p2, d2) = lines[i - 1], lines[i]
+        matrix = np.array([d1, -d2]).T
+        if abs(np.linalg.det(matrix)) < 1e-6:
+            return corners.astype(np.float32)
+        t = np.linalg.solve(matrix, p2 - p1)
+        refined.append(p1 + t[0] * d1)
+    refined = np.array(refined)
+    if np.linalg.norm(refined - corners, axis=1).max() > 2 * reach:
+        return corners.astype(np.float32)
+    return refined.astype(np.float32)
 
 
 def warp_to_card(image: np.ndarray, corners: np.ndarray, size: tuple[int, int]) -> np.ndarray:

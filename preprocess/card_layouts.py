@@ -12,6 +12,10 @@ crop does not catch the frame line):
   templates use art bounds x 0.0767, y 0.1129, w 0.8476, h 0.4429 (x 0.077-0.924,
   y 0.113-0.556); an independent MTG processor uses top 0.112, height 0.446, width 0.856.
   Older frames (pre-2003) and full-art/borderless cards differ: use `--layout=custom`.
+* Border widths (dark outer border, share of the card width) are estimates: about 2 mm of
+  59 mm for Yu-Gi-Oh! and 2.8 mm of 63 mm for a black-bordered Magic card. The detector only
+  uses them to prefer a quad with a dark rim and to widen the border's inner edge to the card
+  when the table has the border's colour; a few tenths of a mm off does not matter.
 """
 
 from __future__ import annotations
@@ -21,12 +25,14 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class CardLayout:
-    """Physical card size (mm) and art window (x0, y0, x1, y1 as fractions of the card)."""
+    """Physical card size (mm), art window (x0, y0, x1, y1 as fractions of the card) and the
+    dark outer border's width as a share of the card width (0: no border to look for)."""
 
     name: str
     width_mm: float
     height_mm: float
     art_box: tuple[float, float, float, float]
+    border: float = 0.0
 
     @property
     def aspect(self) -> float:
@@ -34,8 +40,8 @@ class CardLayout:
         return self.width_mm / self.height_mm
 
 
-YUGIOH = CardLayout("yugioh", 59.0, 86.0, (0.126, 0.188, 0.875, 0.700))
-MAGIC = CardLayout("magic", 63.0, 88.0, (0.080, 0.116, 0.920, 0.553))
+YUGIOH = CardLayout("yugioh", 59.0, 86.0, (0.126, 0.188, 0.875, 0.700), border=0.035)
+MAGIC = CardLayout("magic", 63.0, 88.0, (0.080, 0.116, 0.920, 0.553), border=0.045)
 LAYOUTS = {layout.name: layout for layout in (YUGIOH, MAGIC)}
 
 

@@ -11,12 +11,20 @@ is taken as the card (flat scans and digital card images cropped to the card edg
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import cv2
 import numpy as np
 from absl import flags
 
+import art_register
 import card_geometry
 import card_layouts
 import preprocess_cli
+import preprocess_io
 
 FLAGS = flags.FLAGS
 
@@ -36,6 +44,17 @@ def define_flags() -> None:
         "Card size WxH in mm for --layout=custom (default 63x88); sets the straightened aspect.",
     )
     flags.DEFINE_bool("detect", True, "Find and straighten the card; false for flat scans.")
+    flags.DEFINE_bool(
+        "register",
+        True,
+        "After detection, snap the layout's art box to the art window's frame line.",
+    )
+    flags.DEFINE_string(
+        "debug_dir",
+        None,
+        "If set, write here per input a PNG of the photo with the chosen card quad (green, "
+        "yellow dot at the card's top-left) and art box (magenta) drawn.",
+    )
     flags.DEFINE_integer(
         "card_width",
         630,
@@ -97,6 +116,67 @@ def parse_card_mm(text: str) -> tuple[float, float]:
     return width, height
 
 
+@dataclass(frozen=True)
+class ArtLocation:
+    """Where the art was found: the card's corners in the image (tl, tr, br, bl), the
+    straightened card's size (w, h) and the art box (x0, y0, x1, y1) on it, in pixels."""
+
+    corners: np.ndarray
+    card_size: tuple[int, int]
+    art_box: tuple[int, int, int, int]
+
+    def art_corners(self) -> np.ndarray:
+        """The art box's corners mapped back into the image (tl, tr, br, bl)."""
+        width, height = self.card_size
+        target = np.array(
+            [[0, 0], [width - 1, 0], [width - 1, height - 1], [0, height - 1]], np.float32
+        )
+        matrix = cv2.getPerspectiveTransform(target, self.corners.astype(np.float32))
+        x0, y0, x1, y1 = self.art_box
+        box = np.array([[[x0, y0], [x1, y0], [x1, y1], [x0, y1]]], np.float32)
+        return cv2.perspectiveTransform(box, matrix)[0]
+
+
+def locate_and_crop(
+    image: np.ndarray,
+    layout: card_layouts.CardLayout,
+    card_width: int = 630,
+    detect: bool = True,
+    min_card_area: float = 0.1,
+    use_whole_if_not_found: bool = False,
+    register: bool = True,
+) -> tuple[np.ndarray, ArtLocation]:
+    """Return the art window (BGR, the layout box's size) and where it was found.
+
+    With `detect`, the card is found and straightened and (with `register`) the layout box
+    is snapped to the art window's frame line; without it the image is the card and the
+    layout box is cut as it is. Raises preprocess_cli.SkipImage when detection finds no
+    card and the whole image is not to be used instead.
+    """
+    bgr = _drop_alpha(image)
+    height, width = bgr.shape[:2]
+    corners = None
+    if detect:
+        corners = card_geometry.find_card_quad(
+            bgr, min_area_fraction=min_card_area, aspect=layout.aspect, border=layout.border
+        )
+        if corners is None and not use_whole_if_not_found:
+            raise preprocess_cli.SkipImage("no card outline found (try --detect=false)")
+    found = corners is not None
+    if corners is None:
+        corners = np.array(
+            [[0, 0], [width - 1, 0], [width - 1, height - 1], [0, height - 1]], dtype=np.float32
+        )
+    size = card_layouts.card_pixel_size(layout, card_width)
+    card = card_geometry.warp_to_card(bgr, corners, size)
+    box = card_layouts.art_pixel_box(layout, card_width)
+    x0, y0, x1, y1 = art_register.register_art_box(card, box) if found and register else box
+    crop = card[y0:y1, x0:x1]
+    if (x0, y0, x1, y1) != box:
+        crop = cv2.resize(crop, (box[2] - box[0], box[3] - box[1]), interpolation=cv2.INTER_AREA)
+    return np.ascontiguousarray(crop), ArtLocation(corners, size, (x0, y0, x1, y1))
+
+
 def crop_card_art(
     image: np.ndarray,
     layout: card_layouts.CardLayout,
@@ -104,28 +184,35 @@ def crop_card_art(
     detect: bool = True,
     min_card_area: float = 0.1,
     use_whole_if_not_found: bool = False,
+    register: bool = True,
 ) -> np.ndarray:
-    """Return the art window (BGR) of the card in `image` (BGR or BGRA).
+    """Return the art window (BGR) of the card in `image` (BGR or BGRA); see locate_and_crop.
 
     Raises preprocess_cli.SkipImage when detection finds no card and the whole image is not
     to be used instead.
     """
-    bgr = _drop_alpha(image)
-    height, width = bgr.shape[:2]
-    corners = None
-    if detect:
-        corners = card_geometry.find_card_quad(bgr, min_area_fraction=min_card_area)
-        if corners is None and not use_whole_if_not_found:
-            raise preprocess_cli.SkipImage("no card outline found (try --detect=false)")
-    if corners is None:
-        corners = np.array(
-            [[0, 0], [width - 1, 0], [width - 1, height - 1], [0, height - 1]], dtype=np.float32
-        )
-    card = card_geometry.warp_to_card(
-        bgr, corners, card_layouts.card_pixel_size(layout, card_width)
+    crop, _ = locate_and_crop(
+        image, layout, card_width, detect, min_card_area, use_whole_if_not_found, register
     )
-    x0, y0, x1, y1 = card_layouts.art_pixel_box(layout, card_width)
-    return np.ascontiguousarray(card[y0:y1, x0:x1])
+    return crop
+
+
+def draw_debug(image: np.ndarray, location: ArtLocation | None) -> np.ndarray:
+    """The photo (BGR) with the chosen card quad (green) and art box (magenta) drawn on it,
+    or a red cross when no card was found."""
+    canvas = _drop_alpha(image).copy()
+    thick = max(2, round(max(canvas.shape[:2]) / 300))
+    if location is None:
+        h, w = canvas.shape[:2]
+        cv2.line(canvas, (0, 0), (w - 1, h - 1), (0, 0, 255), thick)
+        cv2.line(canvas, (w - 1, 0), (0, h - 1), (0, 0, 255), thick)
+        return canvas
+    for quad, colour in ((location.corners, (0, 255, 0)), (location.art_corners(), (255, 0, 255))):
+        cv2.polylines(canvas, [np.rint(quad).astype(np.int32)], True, colour, thick, cv2.LINE_AA)
+    cv2.circle(
+        canvas, tuple(int(v) for v in np.rint(location.corners[0])), 3 * thick, (0, 255, 255), -1
+    )
+    return canvas
 
 
 def _drop_alpha(image: np.ndarray) -> np.ndarray:
@@ -146,23 +233,72 @@ def layout_from_flags() -> card_layouts.CardLayout:
 
 
 def main(argv: list[str]) -> int:
-    """Crop every image of --input_dir into --output_dir."""
+    """Crop every image of --input_dir into --output_dir (and draw --debug_dir)."""
     del argv
     input_dir, output_dir = preprocess_cli.check_folders(FLAGS.input_dir, FLAGS.output_dir)
     layout = layout_from_flags()
+    debug_dir = Path(FLAGS.debug_dir) if FLAGS.debug_dir else None
+    if debug_dir is not None and debug_dir.resolve() == input_dir.resolve():
+        raise preprocess_cli.ToolError("--debug_dir must differ from --input_dir")
 
-    def transform(image: np.ndarray) -> np.ndarray:
-        return crop_card_art(
+    def transform(image: np.ndarray) -> tuple[np.ndarray, ArtLocation]:
+        return locate_and_crop(
             image,
             layout,
             card_width=FLAGS.card_width,
             detect=FLAGS.detect,
             min_card_area=FLAGS.min_card_area,
             use_whole_if_not_found=FLAGS.on_no_card == "whole",
+            register=FLAGS.register,
         )
 
-    preprocess_cli.process_folder(input_dir, output_dir, transform, FLAGS.skip_existing)
+    process_folder_with_debug(input_dir, output_dir, transform, debug_dir, FLAGS.skip_existing)
     return 0
+
+
+def process_folder_with_debug(
+    input_dir: Path,
+    output_dir: Path,
+    transform: Callable[[np.ndarray], tuple[np.ndarray, ArtLocation]],
+    debug_dir: Path | None,
+    skip_existing: bool = False,
+) -> preprocess_cli.RunSummary:
+    """preprocess_cli.process_folder, plus a debug drawing per input under `debug_dir`
+    (mirroring the output names; a skipped image gets a red cross). Same reports."""
+    summary = preprocess_cli.RunSummary(
+        ignored_non_images=preprocess_io.count_non_images(input_dir, exclude=output_dir)
+    )
+    output_dir.mkdir(parents=True, exist_ok=True)
+    for rel, src, dst in preprocess_io.iter_input_output_pairs(input_dir, output_dir):
+        if skip_existing and dst.is_file():
+            summary.skipped_existing += 1
+            continue
+        image = None
+        try:
+            image = preprocess_io.read_image(src)
+            result, location = transform(image)
+        except (preprocess_io.ImageReadError, preprocess_cli.SkipImage) as err:
+            reason = " ".join(str(err).split())
+            summary.problems.append((rel.as_posix(), reason))
+            print(f"skipped {rel.as_posix()}: {reason}", file=sys.stderr)
+            if debug_dir is not None and image is not None:
+                _write_debug(debug_dir, output_dir, dst, image, None)
+            continue
+        preprocess_io.write_png(dst, result)
+        summary.written += 1
+        if debug_dir is not None:
+            _write_debug(debug_dir, output_dir, dst, image, location)
+    print(summary.line())
+    return summary
+
+
+def _write_debug(
+    debug_dir: Path, output_dir: Path, dst: Path, image: np.ndarray, location: ArtLocation | None
+) -> None:
+    """Write the debug drawing for the output `dst` at the same relative path in `debug_dir`."""
+    path = debug_dir / dst.relative_to(output_dir)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    preprocess_io.write_png(path, draw_debug(image, location))
 
 
 if __name__ == "__main__":
