@@ -16,7 +16,8 @@ import numpy as np
 
 SEARCH = 0.02  # search reach, share of the card's width (x sides) or height (y sides)
 INSET = 0.003  # crop this far inside the found line (share of the card size), as the layouts do
-_MIN_CONTRAST = 3.0  # strongest line / median of the profile, for a side to snap at all
+_MIN_CONTRAST = 3.0  # strongest change / median of the profile, for a side to snap at all
+_MAX_LINE = 0.015  # widest frame line looked through, share of the card size
 
 
 def _profile(gradient: np.ndarray, span: tuple[int, int]) -> np.ndarray:
@@ -26,49 +27,56 @@ def _profile(gradient: np.ndarray, span: tuple[int, int]) -> np.ndarray:
     return np.median(gradient[:, a + cut : b - cut], axis=1)
 
 
-def _snap_side(profile: np.ndarray, inward: int) -> int | None:
-    """Index of the innermost strong line in `profile`, or None if there is none.
+def _peaks(profile: np.ndarray) -> np.ndarray:
+    """Indices of the local maxima of `profile`."""
+    inner = (profile[1:-1] >= profile[:-2]) & (profile[1:-1] >= profile[2:])
+    return np.nonzero(inner)[0] + 1
 
-    `inward` is +1 when the art lies towards larger indices, -1 otherwise.
+
+def _snap_side(signed: np.ndarray, line: int) -> int | None:
+    """Index of the art's edge in `signed` (the median change per pixel going into the art),
+    or None when no line stands out.
+
+    The strongest change is the frame line's edge or the art's own edge: if a change of the
+    opposite sign follows within `line` pixels further in, the strongest one was the line's
+    outer edge and the art starts at that second one.
     """
-    peak = float(profile.max())
-    if peak <= 0 or peak < _MIN_CONTRAST * max(float(np.median(profile)), 1.0):
+    strength = np.abs(signed)
+    peak = float(strength.max())
+    if peak <= 0 or peak < _MIN_CONTRAST * max(float(np.median(strength)), 1.0):
         return None
-    strong = np.nonzero(
-        (profile >= 0.5 * peak)
-        & (profile >= np.roll(profile, 1))
-        & (profile >= np.roll(profile, -1))
-    )[0]
-    if strong.size == 0:
-        return None
-    return int(strong.max() if inward > 0 else strong.min())
+    first = int(strength.argmax())
+    sign = np.sign(signed[first])
+    opposite = np.maximum(-sign * signed, 0.0)
+    later = [i for i in _peaks(opposite) if first < i <= first + line]
+    later = [i for i in later if opposite[i] >= 0.25 * peak]
+    return max(later, key=lambda i: opposite[i]) if later else first
 
 
 def register_art_box(card: np.ndarray, box: tuple[int, int, int, int]) -> tuple[int, int, int, int]:
     """The art box (x0, y0, x1, y1 pixels) of the straightened BGR `card`, snapped to its frame."""
     height, width = card.shape[:2]
     gray = cv2.GaussianBlur(cv2.cvtColor(card, cv2.COLOR_BGR2GRAY).astype(np.float32), (0, 0), 1)
-    gy = np.abs(cv2.Sobel(gray, cv2.CV_32F, 0, 1, ksize=3))
-    gx = np.abs(cv2.Sobel(gray, cv2.CV_32F, 1, 0, ksize=3))
+    gy = cv2.Sobel(gray, cv2.CV_32F, 0, 1, ksize=3)
+    gx = cv2.Sobel(gray, cv2.CV_32F, 1, 0, ksize=3)
     x0, y0, x1, y1 = box
-    reach_x, reach_y = round(SEARCH * width), round(SEARCH * height)
-    inset_x, inset_y = max(1, round(INSET * width)), max(1, round(INSET * height))
     result = [x0, y0, x1, y1]
-    # (value index, position, reach, inset, inward, gradient, span, transpose)
-    sides = (
-        (0, x0, reach_x, inset_x, +1, gx, (y0, y1), True),
-        (1, y0, reach_y, inset_y, +1, gy, (x0, x1), False),
-        (2, x1, reach_x, inset_x, -1, gx, (y0, y1), True),
-        (3, y1, reach_y, inset_y, -1, gy, (x0, x1), False),
-    )
-    for index, position, reach, inset, inward, gradient, span, transpose in sides:
-        lo = max(1, position - reach)
-        hi = min((width if transpose else height) - 2, position + reach)
-        window = gradient[:, lo : hi + 1].T if transpose else gradient[lo : hi + 1]
-        found = _snap_side(_profile(window, span), inward)
+    for index in range(4):
+        vertical = index % 2 == 0  # sides 0 and 2 (x0, x1) are vertical lines
+        size = width if vertical else height
+        position = box[index]
+        inward = 1 if index < 2 else -1
+        reach, inset = round(SEARCH * size), max(1, round(INSET * size))
+        lo, hi = max(1, position - reach), min(size - 2, position + reach)
+        window = (gx[:, lo : hi + 1].T if vertical else gy[lo : hi + 1]) * inward
+        span = (y0, y1) if vertical else (x0, x1)
+        signed = _profile(window, span)
+        if inward < 0:  # scan from the outside in
+            signed = signed[::-1]
+        found = _snap_side(signed, max(3, round(_MAX_LINE * size)))
         if found is not None:
-            # the gradient peak sits between the two pixels of the edge; step inside the art
-            result[index] = lo + found + inward * inset
+            edge = lo + found if inward > 0 else hi - found
+            result[index] = edge + inward * inset
     x0, y0, x1, y1 = result
     if x1 - x0 < 0.8 * (box[2] - box[0]) or y1 - y0 < 0.8 * (box[3] - box[1]):
         return box

@@ -80,21 +80,22 @@ def side_ratio(corners: np.ndarray) -> float:
 
 
 def _angles_ok(corners: np.ndarray) -> bool:
-    """Every corner within 25 degrees of square."""
+    """Every corner within 15 degrees of square."""
     for i in range(4):
         a = corners[i - 1] - corners[i]
         b = corners[(i + 1) % 4] - corners[i]
         cos = abs(float(a @ b)) / (np.linalg.norm(a) * np.linalg.norm(b) + 1e-9)
-        if cos > np.sin(np.deg2rad(25)):
+        if cos > np.sin(np.deg2rad(15)):
             return False
     return True
 
 
 def edge_support(gradient: np.ndarray, corners: np.ndarray, level: float) -> float:
-    """Share of points along the quad's sides with an image edge within 2 px of them."""
+    """Share of points along the quad's sides with an image edge within 2 px of them: the
+    weakest side's share (a quad made of a card's side and a paper's has one poor side)."""
     height, width = gradient.shape
     steps = (np.arange(_EDGE_SAMPLES) + 0.5) / _EDGE_SAMPLES * 0.8 + 0.1
-    hits = 0
+    shares = []
     for i in range(4):
         p, q = corners[i], corners[(i + 1) % 4]
         normal = np.array([p[1] - q[1], q[0] - p[0]]) / (np.linalg.norm(q - p) + 1e-9)
@@ -105,8 +106,8 @@ def edge_support(gradient: np.ndarray, corners: np.ndarray, level: float) -> flo
             x = np.clip(xy[:, 0], 0, width - 1)
             y = np.clip(xy[:, 1], 0, height - 1)
             best = np.maximum(best, gradient[y, x])
-        hits += int((best > level).sum())
-    return hits / (4 * _EDGE_SAMPLES)
+        shares.append(float((best > level).mean()))
+    return min(shares)
 
 
 def scale_quad(corners: np.ndarray, inset: float, aspect: float) -> np.ndarray:
@@ -214,7 +215,7 @@ def score_candidates(
                 fit = 1.0 if _ANY_ASPECT[0] <= ratio <= _ANY_ASPECT[1] else 0.0
             else:
                 error = abs(np.log(ratio / aspect))
-                fit = float(np.exp(-((error / 0.1) ** 2))) if error < _MAX_ASPECT_ERROR else 0.0
+                fit = float(np.exp(-((error / 0.15) ** 2))) if error < _MAX_ASPECT_ERROR else 0.0
             if fit == 0.0:
                 continue
             evidence = 1.0

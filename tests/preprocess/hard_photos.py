@@ -256,6 +256,14 @@ def _light(rng: np.random.Generator, scene: np.ndarray, corners: np.ndarray) -> 
     scene += (rng.uniform(40, 110) * glare)[:, :, None]
 
 
+def true_art_crop(photo: HardPhoto) -> np.ndarray:
+    """The art window cut from the photo with its true corners (the best any cropper can do)."""
+    height, width = photo.art.shape[:2]
+    target = np.array([[0, 0], [width, 0], [width, height], [0, height]], np.float32)
+    matrix = cv2.getPerspectiveTransform(photo.art_corners.astype(np.float32), target)
+    return cv2.warpPerspective(photo.image, matrix, (width, height), flags=cv2.INTER_LINEAR)
+
+
 def art_correlation(crop: np.ndarray, art: np.ndarray, size: int = 64) -> float:
     """Pearson correlation of the two pictures in gray at `size` x `size`."""
     a, b = (
