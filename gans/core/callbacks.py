@@ -9,7 +9,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from gans.core.errors import DivergenceError
+from gans.core.errors import DivergenceError, UserError
 from gans.core.image_grid import save_grid
 
 
@@ -82,7 +82,18 @@ class EpochCheckpoint(keras.callbacks.Callback):
 
     def save(self, done_epochs: int) -> None:
         self.epoch_var.assign(done_epochs)
-        self.manager.save(checkpoint_number=done_epochs)
+        try:
+            self.manager.save(checkpoint_number=done_epochs)
+        except (tf.errors.OpError, OSError) as err:  # a full disk: ResourceExhaustedError
+            text = getattr(err, "message", None) or str(err) or type(err).__name__
+            reason = text.strip().splitlines()[0]
+            kept = self.last_saved or self.manager.latest_checkpoint
+            kept = f"ckpt-{kept}" if isinstance(kept, int) else (kept or "none")
+            raise UserError(
+                f"{self.manager.directory}: could not save checkpoint ckpt-{done_epochs} "
+                f"({reason}); free disk space (or fix the folder) and run the same command "
+                f"to resume from the last saved one ({kept})"
+            ) from None
         self.last_saved = done_epochs
 
 

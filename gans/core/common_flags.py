@@ -335,6 +335,14 @@ def run_app(main: Callable[[list[str]], None], argv: list[str] | None = None) ->
                 file=sys.stderr,
             )
             sys.exit(1)
+        except tf.errors.ResourceExhaustedError as err:  # a full disk inside TensorFlow
+            reason = (err.message or type(err).__name__).strip().splitlines()[0]
+            print(
+                f"error: {reason} (the disk is full or memory ran out; free space or "
+                "point --model_dir/--gen_dir elsewhere, or lower --batch_size)",
+                file=sys.stderr,
+            )
+            sys.exit(1)
         except OSError as err:  # unwritable folder, full disk, ...: name the file, no wall
             print(f"error: {describe_os_error(err)}", file=sys.stderr)
             sys.exit(1)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
 from pathlib import Path
 
 
@@ -79,9 +80,24 @@ class TrainConfig:
     def replace(self, **changes) -> TrainConfig:
         return dataclasses.replace(self, **changes)
 
-    def to_json(self, path: str | Path) -> None:
+    def to_json(self, path: str | Path, extra: dict | None = None) -> None:
+        """Write the fields (and ``extra`` keys, e.g. the run's ``history``) atomically."""
         data = {k: v for k, v in dataclasses.asdict(self).items() if k != "flags_text"}
-        Path(path).write_text(json.dumps(data, indent=1))
+        data.update(extra or {})
+        path = Path(path)
+        tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+        tmp.write_text(json.dumps(data, indent=1))
+        os.replace(tmp, path)
+
+    @staticmethod
+    def json_extras(path: str | Path) -> dict:
+        """The keys of a ``config.json`` that are not fields (``history``, ``saved_in`` …)."""
+        try:
+            data = json.loads(Path(path).read_text())
+        except (OSError, ValueError):
+            return {}
+        fields = {f.name for f in dataclasses.fields(TrainConfig)}
+        return {k: v for k, v in data.items() if k not in fields} if isinstance(data, dict) else {}
 
     @classmethod
     def from_json(cls, path: str | Path) -> TrainConfig:

@@ -63,8 +63,10 @@ def evaluate_experiment(
         memorization_report,
         save_closest_pairs,
     )
+    from gans.core.provider import verify_records
 
-    epochs = experiment.restore()
+    epochs = experiment.restore(require=True)  # never score random weights
+    verify_records(experiment.tfrecord_dir, experiment.config.channels)  # corrupt shards
     real = experiment.real_sample(num_real)
     classifier = labelled_classifier(experiment) if extractor == "classifier" else None
     features = None

@@ -19,6 +19,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from gans.core import run_dir as rundir
 from gans.core.augment import AdaptiveAugment, diff_augment
 from gans.core.callbacks import (
     CpuBudget,
@@ -39,9 +40,10 @@ from gans.core.labels import LabelPolicy
 from gans.core.losses import get_loss
 from gans.core.networks import build_networks, check_shape
 from gans.core.provider import decode_images, provide_dataset, verify_records
+from gans.core.run_lock import RunLock
 from gans.core.run_report import build_run_report
 from gans.core.schedule import ScheduleConfig
-from gans.core.tfrecord_writer import read_manifest
+from gans.core.tfrecord_writer import read_manifest, stale_reason
 from gans.core.training_eval import TrainingEvaluation
 
 log = logging.getLogger("gans")
@@ -176,11 +178,34 @@ class GANExperiment:
         )
         # Non-chief workers keep one checkpoint in model_dir/.workers/<task>: every worker
         # takes part in a save, and a worker without a shared disk resumes from its own copy.
-        self.manager = tf.train.CheckpointManager(
-            self.checkpoint,
-            Path(worker_model_dir(str(self.model_dir), self.strategy)) / "checkpoints",
-            max_to_keep=self.config.keep_checkpoints if self.chief else 1,
+        self.checkpoint_dir = (
+            Path(worker_model_dir(str(self.model_dir), self.strategy)) / "checkpoints"
         )
+        self._manager: tf.train.CheckpointManager | None = None
+        self.restored_path: str | None = None
+        self.resume_changes: dict[str, tuple] = {}
+
+    @property
+    def manager(self) -> tf.train.CheckpointManager:
+        """The run's ``CheckpointManager`` (made on first use, after ``restore`` has
+        repaired a missing or garbage state file when training)."""
+        if self._manager is None:
+            self._manager = self._make_manager()
+        return self._manager
+
+    def _make_manager(self) -> tf.train.CheckpointManager:
+        from unittest import mock
+
+        from tensorflow.python.checkpoint import checkpoint_management
+
+        keep = self.config.keep_checkpoints if self.chief else 1
+        _, problem = rundir.read_state(self.checkpoint_dir)
+        if problem and (self.checkpoint_dir / rundir.STATE_FILE).exists():
+            # A garbage state file would make the manager raise; it is only an index, so
+            # read it as absent (training rewrites it from the ckpt-N.index files first).
+            with mock.patch.object(checkpoint_management, "get_checkpoint_state", lambda *a: None):
+                return tf.train.CheckpointManager(self.checkpoint, self.checkpoint_dir, keep)
+        return tf.train.CheckpointManager(self.checkpoint, self.checkpoint_dir, keep)
 
     @classmethod
     def from_model_dir(cls, model_dir: str | Path, **overrides) -> GANExperiment:
@@ -190,7 +215,20 @@ class GANExperiment:
         path = Path(model_dir) / "config.json"
         if not path.is_file():
             raise MissingDataError(f"{path}: not found; is {model_dir} a trained model directory?")
-        config = TrainConfig.from_json(path).replace(model_dir=str(model_dir), **overrides)
+        config, extras, relocated = rundir.load_saved(model_dir)
+        paths = {}
+        if relocated:
+            # A copied or moved run: what it writes (closest pairs, samples) stays in it;
+            # its data is read where the paths lead, else where it was trained.
+            paths["gen_dir"] = str(Path(model_dir) / "gen_img")
+            old_data = extras.get("absolute_paths", {}).get("data_dir")
+            if config.data_dir and not Path(config.data_dir).exists() and old_data:
+                paths["data_dir"] = old_data
+            print(
+                f"{model_dir} was written in {extras['saved_in']}; its outputs go to "
+                f"{paths['gen_dir']}/{config.run_name}"
+            )
+        config = config.replace(**{**paths, **overrides})
         return cls(get_spec(config.dataset), config)
 
     # --- construction -----------------------------------------------------------------------
@@ -241,6 +279,16 @@ class GANExperiment:
         manifest = read_manifest(self.tfrecord_dir)
         if manifest is None and not self.chief:
             manifest = self._wait_for_chief_conversion()
+        if manifest is not None and self.chief:
+            reason = stale_reason(manifest, self.config.source_dir)
+            if reason:
+                print(f"{self.tfrecord_dir}: converting again: {reason}")
+                manifest = None
+            else:
+                print(
+                    f"using {self.tfrecord_dir} ({manifest.get('count')} images converted from "
+                    f"{manifest.get('source')}; a changed source is converted again)"
+                )
         if manifest is None:
             log.info("converting %s into %s", self.spec.name, self.tfrecord_dir)
             manifest = self.spec.convert(
@@ -265,28 +313,67 @@ class GANExperiment:
         raise MissingDataError(f"{self.tfrecord_dir}: the chief did not convert the dataset")
 
     # --- checkpoints ------------------------------------------------------------------------
-    def restore(self) -> int:
-        """Restore the latest checkpoint if any; return the number of completed epochs.
+    def restore(self, require: bool = False, repair: bool = False, verbose: bool = True) -> int:
+        """Restore the newest checkpoint that restores; return the number of completed epochs.
 
-        Leftovers of a save that was killed (``ckpt-N_temp`` folders) are removed first.
+        Checkpoints are found from the ``ckpt-N.index`` files (the ``checkpoint`` state file
+        may be missing or garbage); one that does not restore (truncated, corrupt) is
+        reported and the next older one tried. When checkpoints exist but none restores,
+        this refuses (``DataError``) rather than starting over. ``require``: no checkpoint
+        at all is a ``MissingDataError`` too (sampling, evaluation). ``repair`` (training,
+        under the run's lock): remove leftovers of a killed save (``ckpt-N_temp``) and
+        rewrite a state file that disagrees with the index files.
         """
-        for leftover in Path(self.manager.directory).glob("ckpt-*_temp"):
-            shutil.rmtree(leftover, ignore_errors=True)
-        latest = self.manager.latest_checkpoint
+        if repair:
+            for leftover in self.checkpoint_dir.glob("ckpt-*_temp"):
+                shutil.rmtree(leftover, ignore_errors=True)
+        order, note = rundir.restore_order(self.checkpoint_dir)
+        candidates = [rundir.prefix(self.checkpoint_dir, n) for n in order]
         if not self.chief:
             # On a shared disk every worker resumes from the chief's checkpoint, so all
             # start at the same epoch even if this worker died before finishing its copy.
-            latest = tf.train.latest_checkpoint(str(self.model_dir / "checkpoints")) or latest
-        if latest:
+            chief_dir = self.model_dir / "checkpoints"
+            chief_order, _ = rundir.restore_order(chief_dir)
+            candidates = [rundir.prefix(chief_dir, n) for n in chief_order] + candidates
+            note = None
+        if not candidates:
+            if require:
+                raise MissingDataError(
+                    f"{self.checkpoint_dir}: no checkpoint; train {self.model_dir} first"
+                )
+            return int(self.epoch.numpy())
+        if note:
+            print(note)
+        failures = []
+        for path in candidates:
             try:
-                self.checkpoint.restore(latest).assert_existing_objects_matched()
-            except (AssertionError, ValueError, tf.errors.OpError) as err:
+                self.checkpoint.restore(path).assert_existing_objects_matched()
+            except Exception as err:  # IndexError (truncated), OpError, ValueError, ...
                 reason = str(err).splitlines()[0] if str(err) else type(err).__name__
+                failures.append(f"{Path(path).name}: {reason}")
+                print(f"{path} does not restore ({reason}); trying an older checkpoint")
+                continue
+            self.restored_path = path
+            break
+        else:
+            if any("match" in f or "shape" in f.lower() for f in failures):
                 raise DataError(
-                    f"{latest}: checkpoint does not match this configuration ({reason}); "
-                    "use another --model_dir or the flags it was trained with"
-                ) from None
-            print(f"restored {latest} (epoch {int(self.epoch.numpy())})")
+                    f"{candidates[0]}: checkpoint does not match this configuration "
+                    f"({failures[0].split(': ', 1)[1]}); use another --model_dir or the flags "
+                    "it was trained with"
+                )
+            raise DataError(
+                f"{self.checkpoint_dir}: checkpoints exist but none restores "
+                f"({'; '.join(failures)}); nothing was overwritten. Move the damaged "
+                "checkpoints away to start over, or train another --model_dir"
+            )
+        number = int(Path(self.restored_path).name.split("-")[1])
+        if repair and self.chief and (note or number != order[0]):
+            rundir.write_state(self.checkpoint_dir, [n for n in order if n <= number])
+            self._manager = None  # re-read the repaired state file
+            print(f"rewrote {self.checkpoint_dir / rundir.STATE_FILE} (latest ckpt-{number})")
+        if verbose:
+            print(f"restored {self.restored_path} (epoch {int(self.epoch.numpy())})")
         return int(self.epoch.numpy())
 
     # --- train ------------------------------------------------------------------------------
@@ -298,10 +385,59 @@ class GANExperiment:
         )
 
     def train(self, extra_callbacks: list | None = None) -> dict:
-        """Convert if needed, resume, train to ``config.epochs``; return the last logs."""
+        """Lock the model dir, convert if needed, resume, train to ``config.epochs``;
+        return the last logs. Only the chief takes the lock (it alone writes the run)."""
+        if not self.chief:
+            return self._train(extra_callbacks)
+        lock = RunLock(self.model_dir)
+        with lock:
+            if lock.took_over:
+                owner = lock.took_over
+                print(
+                    f"{lock.path}: took over the lock of a run that is gone "
+                    f"(pid {owner.get('pid')} on {owner.get('host')})"
+                )
+            return self._train(extra_callbacks)
+
+    def _check_resume(self) -> None:
+        """A resume with settings that cannot change is refused before anything is written;
+        the others are kept in ``self.resume_changes`` (applied after the restore)."""
+        path = self.model_dir / "config.json"
+        self.resume_changes = {}
+        if not (self.chief and path.is_file() and rundir.checkpoint_numbers(self.checkpoint_dir)):
+            return
+        saved, _, relocated = rundir.load_saved(self.model_dir)
+        self.resume_changes = rundir.check_resume(
+            saved, self.config, self.model_dir, relocated=relocated
+        )
+
+    def _apply_resume_changes(self, start: int) -> None:
+        """Settings changed on resume: learning rates go into the restored optimizers
+        (the rest is read from the config as the run goes); each change is one line."""
+        changes = self.resume_changes
+        if not changes:
+            return
+        for name, optimizer in (("g_lr", self.gan.g_optimizer), ("d_lr", self.gan.d_optimizer)):
+            if name in changes:
+                optimizer.learning_rate.assign(float(changes[name][1]))
+        described = rundir.describe_changes(changes)
+        print(f"resuming at epoch {start} with changed settings: {described}")
+
+    def _train(self, extra_callbacks: list | None = None) -> dict:
         c = self.config
-        self.ensure_dataset()
-        start = self.restore()
+        self._check_resume()
+        manifest = self.ensure_dataset()
+        if manifest.get("count", c.batch_size) < c.batch_size:
+            raise DataError(
+                f"{self.tfrecord_dir}: {manifest['count']} images, fewer than one batch of "
+                f"{c.batch_size}; lower --batch_size or add images"
+            )
+        start = self.restore(repair=True)
+        self._apply_resume_changes(start)
+        if self.chief:
+            dropped = rundir.trim_history(self.model_dir / "history.csv", start)
+            if dropped:
+                print(f"history.csv: dropped {dropped} row(s) of epochs after {start}")
         if start >= c.epochs:
             print(
                 f"{self.model_dir}: already trained {start} epochs (--epochs={c.epochs}); "
@@ -427,12 +563,30 @@ class GANExperiment:
     def real_sample(self, count: int) -> np.ndarray:
         """Up to ``count`` real training images in [-1, 1] (the first ones, deterministic)."""
         images = decode_images(self.tfrecord_dir, self.config.image_size, self.config.channels)
-        return np.concatenate(list(images.batch(count).take(1).as_numpy_iterator()))
+        try:
+            return np.concatenate(list(images.batch(count).take(1).as_numpy_iterator()))
+        except tf.errors.OpError as err:
+            reason = err.message.splitlines()[0] if err.message else type(err).__name__
+            raise DataError(
+                f"{self.tfrecord_dir}: unreadable records ({reason}); delete the folder and "
+                "convert again"
+            ) from None
 
     def _write_run_metadata(self) -> None:
         self.run_dir.mkdir(parents=True, exist_ok=True)
         self.model_dir.mkdir(parents=True, exist_ok=True)
-        self.config.to_json(self.model_dir / "config.json")
+        path = self.model_dir / "config.json"
+        history = TrainConfig.json_extras(path).get("history", []) if path.is_file() else []
+        if self.resume_changes:
+            history.append(
+                {
+                    "at_epoch": int(self.epoch.numpy()),
+                    "time": time.strftime("%Y-%m-%dT%H:%M:%S"),
+                    "changed": {k: list(v) for k, v in self.resume_changes.items()},
+                }
+            )
+        stored, extra = rundir.saved_form(self.config, self.model_dir)
+        stored.to_json(path, extra={**extra, "history": history})
         if self.config.flags_text:
             (self.run_dir / "flags.txt").write_text(self.config.flags_text)
         reals = self.run_dir / "reals.png"
@@ -444,7 +598,7 @@ class GANExperiment:
     def generate(self, num_images: int, seed: int = 0, labels=None) -> np.ndarray:
         """``num_images`` images in [-1, 1] from the latest checkpoint (EMA G if any);
         ``labels`` pick classes of a conditional GAN (default: cycling through them)."""
-        self.restore()
+        self.restore(require=True)
         noise = np.random.default_rng(seed).standard_normal((num_images, self.config.noise_dim))
         if labels is not None:
             labels = tf.constant(labels, tf.int32)

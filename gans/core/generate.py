@@ -27,11 +27,13 @@ import numpy as np
 import tensorflow as tf
 from PIL import Image
 
+from gans.core import run_dir
 from gans.core.errors import DataError, MissingDataError
 from gans.core.experiment import GANExperiment
 from gans.core.image_grid import save_grid, save_image_atomic, tile, to_uint8
 
 GRID_NAME = "grid.png"
+GRID_CAP = 1024  # images drawn in grid.png at most (more makes a picture too big to open)
 INTERPOLATION_NAME = "interpolation.gif"
 KERAS_NAME = "generator.keras"
 SAVED_MODEL_NAME = "saved_model"
@@ -45,22 +47,20 @@ def resolve_checkpoint(experiment: GANExperiment, checkpoint: str | os.PathLike 
     ``checkpoint`` may be a prefix path (``.../checkpoints/ckpt-3``), a name inside the
     model's ``checkpoints/`` folder (``ckpt-3``) or an epoch number (``3``).
     """
+    folder = Path(experiment.checkpoint_dir)
+    numbers = run_dir.checkpoint_numbers(folder)
     if checkpoint is None or str(checkpoint) == "":
-        latest = experiment.manager.latest_checkpoint
-        if not latest:
-            raise MissingDataError(
-                f"{experiment.manager.directory}: no checkpoint; train {experiment.model_dir} first"
-            )
-        return latest
+        if not numbers:
+            raise MissingDataError(f"{folder}: no checkpoint; train {experiment.model_dir} first")
+        return run_dir.prefix(folder, numbers[-1])
     text = str(checkpoint)
-    folder = Path(experiment.manager.directory)
     candidates = [Path(text), folder / text]
     if text.isdigit():
         candidates.append(folder / f"ckpt-{int(text)}")
     for candidate in candidates:
         if Path(f"{candidate}.index").is_file():
             return str(candidate)
-    available = ", ".join(Path(p).name for p in experiment.manager.checkpoints) or "none"
+    available = ", ".join(f"ckpt-{n}" for n in numbers) or "none"
     raise MissingDataError(f"checkpoint {text}: not found (in {folder}: {available})")
 
 
@@ -73,15 +73,22 @@ def restore_checkpoint(
     another configuration is a ``DataError``); values the experiment has no object for are
     ignored (``expect_partial``), e.g. an EMA generator when sampling with ``ema_decay=0``.
     """
+    if checkpoint is None or str(checkpoint) == "":
+        # the newest one that restores (a damaged newest one is reported and skipped)
+        experiment.restore(require=True, verbose=False)
+        return experiment.restored_path
     path = resolve_checkpoint(experiment, checkpoint)
-    status = experiment.checkpoint.restore(path)
     try:
+        status = experiment.checkpoint.restore(path)
         status.assert_existing_objects_matched()
-    except (AssertionError, ValueError, tf.errors.OpError) as err:
+    except (AssertionError, ValueError) as err:
         reason = str(err).splitlines()[0] if str(err) else type(err).__name__
         raise DataError(
             f"{path}: checkpoint does not match this configuration ({reason})"
         ) from None
+    except (IndexError, tf.errors.OpError) as err:  # truncated or corrupt files
+        reason = str(err).splitlines()[0] if str(err) else type(err).__name__
+        raise DataError(f"{path}: damaged checkpoint ({reason}); choose another") from None
     status.expect_partial()
     return path
 
@@ -199,6 +206,49 @@ def save_images(
     if grid and len(images):
         written.append(save_grid(images, out_dir / GRID_NAME, title=title, columns=columns))
     return written
+
+
+def stream_images(
+    experiment: GANExperiment,
+    num_images: int,
+    out_dir: str | os.PathLike,
+    seed: int = 0,
+    batch_size: int = 256,
+    labels: int | np.ndarray | None = None,
+    prefix: str = "sample",
+    grid: bool = True,
+    individual: bool = True,
+    title: str = "",
+    columns: int | None = None,
+    checkpoint: str | os.PathLike | None = None,
+) -> tuple[list[Path], str | None]:
+    """``save_images(generate_images(...))`` for any ``num_images``: generated and written
+    ``batch_size`` at a time, so memory stays flat; the grid holds the first ``GRID_CAP``.
+    Same seed, same images and names as the one-shot path. Returns (paths, note)."""
+    restore_checkpoint(experiment, checkpoint)
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    noise = make_noise(num_images, experiment.config.noise_dim, seed)
+    all_labels = class_labels(experiment, num_images, labels)
+    digits = max(4, len(str(num_images - 1)))
+    written: list[Path] = []
+    kept: list[np.ndarray] = []
+    for i in range(0, num_images, batch_size):
+        batch_labels = None if all_labels is None else all_labels[i : i + batch_size]
+        images = sample(experiment, noise[i : i + batch_size], batch_labels, batch_size)
+        if individual:
+            for j, image in enumerate(images):
+                path = out / f"{prefix}_{i + j:0{digits}d}.png"
+                written.append(save_image_atomic(to_pil(image), path, format="PNG"))
+        if grid and sum(len(k) for k in kept) < GRID_CAP:
+            kept.append(images[: GRID_CAP - sum(len(k) for k in kept)])
+    note = None
+    if grid and kept:
+        shown = np.concatenate(kept)
+        written.append(save_grid(shown, out / GRID_NAME, title=title, columns=columns))
+        if num_images > len(shown):
+            note = f"{GRID_NAME} shows the first {len(shown)} of {num_images} images"
+    return written, note
 
 
 # --- latent walks ---------------------------------------------------------------------------
@@ -383,20 +433,22 @@ def main(argv: list[str]) -> None:
     epoch = int(experiment.epoch.numpy())
     print(f"restored {path} (epoch {epoch})")
     if FLAGS.num and (FLAGS.grid or FLAGS.individual):
-        images = generate_images(
-            experiment, FLAGS.num, FLAGS.seed, path, FLAGS.batch_size, FLAGS.label
-        )
         title = f"{experiment.config.dataset} · epoch {epoch} · seed {FLAGS.seed}"
-        written = save_images(
-            images,
+        written, note = stream_images(
+            experiment,
+            FLAGS.num,
             out_dir,
-            FLAGS.prefix or experiment.config.dataset,
+            FLAGS.seed,
+            FLAGS.batch_size,
+            FLAGS.label,
+            prefix=FLAGS.prefix or experiment.config.dataset,
             grid=FLAGS.grid,
             individual=FLAGS.individual,
             title=title,
             columns=(experiment.gan.num_classes or None) if FLAGS.label is None else None,
+            checkpoint=path,
         )
-        print(f"wrote {len(written)} file(s) to {out_dir}")
+        print(f"wrote {len(written)} file(s) to {out_dir}" + (f" ({note})" if note else ""))
     if FLAGS.interpolate:
         gif = interpolation_gif(
             experiment,

@@ -23,7 +23,61 @@ import cv2
 import numpy as np
 import tensorflow as tf
 
+from gans.core.errors import DataError
+
 MANIFEST = "manifest.json"
+
+
+def source_fingerprint(source: str | os.PathLike) -> dict | None:
+    """What a conversion was made from: the source path and a digest of its file list
+    with sizes and modification times (``None`` if ``source`` is not a local path)."""
+    path = Path(os.fsdecode(source))
+    try:
+        if path.is_file():
+            files = [(path, path.stat())]
+        elif path.is_dir():
+            files = sorted(
+                (p, p.stat()) for p in path.rglob("*") if p.is_file() and not p.is_symlink()
+            )
+        else:
+            return None
+    except OSError:
+        return None
+    digest = hashlib.sha256()
+    total = 0
+    for file, stat in files:
+        rel = os.fsencode(file.relative_to(path)) if file != path else b""
+        digest.update(rel + b"\0" + f"{stat.st_size}:{stat.st_mtime_ns}\n".encode())
+        total += stat.st_size
+    return {
+        "path": os.fsdecode(path.absolute()).encode("utf-8", "backslashreplace").decode(),
+        "files": len(files),
+        "bytes": total,
+        "digest": digest.hexdigest(),
+    }
+
+
+def stale_reason(manifest: dict, source_dir: str | os.PathLike | None) -> str | None:
+    """Why a conversion no longer matches its source (``None`` if it still does): another
+    ``--source_dir``, or files added, removed or changed in the source it was made from."""
+    fingerprint = manifest.get("fingerprint")
+    made_from = fingerprint["path"] if fingerprint else manifest.get("source")
+    if source_dir is not None and made_from is not None:
+        asked = os.path.normpath(os.path.abspath(os.fsdecode(source_dir)))
+        if asked != os.path.normpath(os.path.abspath(made_from)):
+            return f"--source_dir={source_dir} is not the source it was made from ({made_from})"
+    if not fingerprint:
+        return None
+    now = source_fingerprint(fingerprint["path"])
+    if now is None or now["digest"] == fingerprint["digest"]:
+        return None  # gone (the conversion is all that is left) or unchanged
+    return (
+        f"its source {fingerprint['path']} changed ({fingerprint['files']} files, "
+        f"{fingerprint['bytes']} bytes when converted; now {now['files']} files, "
+        f"{now['bytes']} bytes)"
+    )
+
+
 SHARD_BYTES = 64 << 20  # start a new shard after ~64 MiB of encoded images
 
 
@@ -100,6 +154,7 @@ def write_tfrecords(
     ``out_dir`` is replaced only once the new one is complete.
     """
     out_dir = Path(out_dir)
+    fingerprint = source_fingerprint(source)  # before reading: a change during it counts
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     _remove_dead_temp_dirs(out_dir)
     tmp_dir = out_dir.with_name(f".{out_dir.name}.tmp-{os.getpid()}")
@@ -119,7 +174,7 @@ def write_tfrecords(
                 continue
             image = item.image if item.image.ndim == 3 else item.image[..., None]
             if image.shape != (image_size, image_size, channels) or image.dtype != np.uint8:
-                raise ValueError(
+                raise DataError(
                     f"{item.key}: image is {image.dtype}{image.shape}, expected uint8"
                     f"{(image_size, image_size, channels)}"
                 )
@@ -147,8 +202,11 @@ def write_tfrecords(
     if count == 0:
         shutil.rmtree(tmp_dir, ignore_errors=True)
         reasons = "; ".join(f"{s['file']}: {s['reason']}" for s in skipped[:3])
-        raise ValueError(
-            f"no usable images from {source}" + (f" ({reasons} ...)" if reasons else "")
+        what = f"{len(skipped)} file(s), none an image it can use" if skipped else "no files"
+        raise DataError(
+            f"{source}: no usable images ({what}"
+            + (f"; {reasons} ..." if reasons else "")
+            + "); point --source_dir at a folder of PNG/JPEG/... images"
         )
     files = []
     for index, path in enumerate(shards):
@@ -169,6 +227,7 @@ def write_tfrecords(
         "skipped": skipped,
         "duplicates": duplicates,
         "seconds": round(time.time() - start, 2),
+        **({"fingerprint": fingerprint} if fingerprint else {}),
         **(extra or {}),
     }
     (tmp_dir / MANIFEST).write_text(json.dumps(manifest, indent=1, ensure_ascii=False))
@@ -205,7 +264,7 @@ def read_manifest(tfrecord_dir: str | os.PathLike) -> dict | None:
     try:
         return json.loads(path.read_text())
     except (OSError, ValueError) as err:
-        raise ValueError(
+        raise DataError(
             f"{path}: unreadable manifest ({err}); delete the folder and convert again"
         ) from None
 

@@ -274,3 +274,31 @@ def test_cli_missing_model_dir_is_one_line_exit_1(tmp_path):
     assert result.returncode == 1
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("error: ") and "config.json" in lines[0]
+
+
+def test_stream_images_writes_in_batches_and_caps_the_grid(experiment, tmp_path, monkeypatch):
+    """``generate --num=100000`` streams: same images as the one-shot path, written batch by
+    batch; the grid holds the first GRID_CAP images with a note (issue #14, case 7)."""
+    monkeypatch.setattr(gen, "GRID_CAP", 5)
+    written, note = gen.stream_images(experiment, 12, tmp_path, seed=3, batch_size=4)
+    assert len(written) == 13 and written[-1].name == gen.GRID_NAME
+    assert note == "grid.png shows the first 5 of 12 images"
+    expected = gen.generate_images(experiment, 12, seed=3, batch_size=4)
+    with Image.open(written[11]) as im:
+        np.testing.assert_array_equal(np.asarray(im), gen.to_uint8(expected[11:12])[0][..., 0])
+    single = gen.stream_images(experiment, 3, tmp_path / "few", seed=3)
+    assert single[1] is None and len(single[0]) == 4
+
+
+def test_model_dir_without_checkpoint_but_with_config_is_refused(model_dir, tmp_path):
+    """Issue #14, case 5: config.json but no checkpoint → one line, exit 1, nothing scored."""
+    import shutil
+
+    copy = tmp_path / "no_ckpt"
+    shutil.copytree(model_dir, copy)
+    shutil.rmtree(copy / "checkpoints")
+    result = _cli(f"--model_dir={copy}", "--num=2", cwd=tmp_path)
+    assert result.returncode == 1
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "no checkpoint" in lines[0], result.stderr
+    assert not (copy / "gen_img").exists()
