@@ -2,11 +2,14 @@
 
 A few percent of perspective left after straightening, or a printing whose window sits a
 little off the template, shifts the fixed box by several pixels. Each side of the box is
-searched for, within `SEARCH` of the card, the line across which the card changes most
-consistently: the median (over the middle 80% of the side) of the gradient across it, so a
-feature of the art that crosses only part of the side does not count. Of the strong lines
-(at least half the strongest, and clearly above the local level) the innermost is the art's
-edge; the box side goes `INSET` inside it. A side without a clear line keeps its layout place.
+searched, within `SEARCH` of the card, for the change of brightness across it that holds
+along the side: the median, over the middle 80% of the side, of the signed gradient going
+into the art, so a feature of the art that crosses only part of the side does not count.
+The strongest change is either the art's own edge or the outer edge of a thin frame line; in
+the second case a change of the opposite sign follows within `_MAX_LINE` further in, and that
+is where the art starts. The box side goes `INSET` inside the art's edge (as the layouts are
+pulled in). A side with no clear change keeps its layout place, and a result that would shrink
+the box by more than a fifth is dropped.
 """
 
 from __future__ import annotations
