@@ -6,7 +6,8 @@ known). Per layout it prints: detected % (a card quad returned), % of crops whos
 64x64 correlation with the true art is > 0.8, the median correlation (undetected photos
 count as 0), how many crops are mostly background (under half of the crop inside the
 true card), the median worst art-corner error, and, as the ceiling the photo itself allows
-(glare, blur, noise), the share of crops cut with the *true* quad that correlate > 0.8.
+(glare, blur, noise), the share of crops cut with the *true* quad that correlate > 0.8, and
+the share of crops that correlate > 0.9 with that perfect-quad crop (geometry alone).
 The seeds the detector was tuned on are 0-59; report on others:
 
     .venv/bin/python benchmarks/crop_card_art_benchmark.py --first_seed 1000 --count 100
@@ -45,11 +46,19 @@ def parse_args() -> argparse.Namespace:
 def evaluate(layout: card_layouts.CardLayout, seed: int) -> dict:
     """Crop one photo; its detection, correlation and share of the crop inside the card."""
     photo = hard_photos.hard_photo(seed, layout)
-    ceiling = hard_photos.art_correlation(hard_photos.true_art_crop(photo), photo.art)
+    perfect = hard_photos.true_art_crop(photo)
+    ceiling = hard_photos.art_correlation(perfect, photo.art)
     try:
         crop, location = crop_card_art.locate_and_crop(photo.image, layout)
     except preprocess_cli.SkipImage:
-        return {"seed": seed, "detected": False, "corr": 0.0, "inside": 0.0, "ceiling": ceiling}
+        return {
+            "seed": seed,
+            "detected": False,
+            "corr": 0.0,
+            "inside": 0.0,
+            "ceiling": ceiling,
+            "vs_perfect": 0.0,
+        }
     inside = hard_photos.share_inside(location.art_corners(), photo.card_corners)
     corr = hard_photos.art_correlation(crop, photo.art)
     width = float(np.linalg.norm(photo.art_corners[1] - photo.art_corners[0]))
@@ -60,6 +69,7 @@ def evaluate(layout: card_layouts.CardLayout, seed: int) -> dict:
         "corr": corr,
         "inside": inside,
         "ceiling": ceiling,
+        "vs_perfect": hard_photos.art_correlation(crop, perfect),
         "art_corner_error_pct": 100.0 * error / width,
     }
 
@@ -71,9 +81,10 @@ def main() -> None:
     print(f"seeds {seeds.start}-{seeds.stop - 1}, {args.count} photos per layout")
     print(
         "| layout | photos | detected | corr > 0.8 | median corr | mostly background "
-        "| median art corner error | perfect-quad corr > 0.8 | s/photo |"
+        "| median art corner error | perfect-quad corr > 0.8 | corr with perfect-quad crop > 0.9 "
+        "| s/photo |"
     )
-    print("|---|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|---|")
     for name in args.layouts:
         layout = card_layouts.LAYOUTS[name]
         start = time.perf_counter()
@@ -84,6 +95,7 @@ def main() -> None:
         background = sum(r["detected"] and r["inside"] < 0.5 for r in rows)
         median = statistics.median(r["corr"] for r in rows)
         ceiling = sum(r["ceiling"] > 0.8 for r in rows)
+        geometry = sum(r["vs_perfect"] > 0.9 for r in rows)
         errors = [r["art_corner_error_pct"] for r in rows if r["detected"]]
         error = statistics.median(errors) if errors else float("nan")
         results[name] = {
@@ -94,12 +106,14 @@ def main() -> None:
             "mostly_background": background,
             "median_art_corner_error_pct": error,
             "perfect_quad_corr_gt_08_pct": 100.0 * ceiling / len(rows),
+            "corr_with_perfect_crop_gt_09_pct": 100.0 * geometry / len(rows),
             "rows": rows,
         }
         print(
             f"| {name} | {len(rows)} | {100.0 * detected / len(rows):.1f} % | "
             f"{100.0 * good / len(rows):.1f} % | {median:.3f} | {background} | "
-            f"{error:.2f} % of art width | {100.0 * ceiling / len(rows):.1f} % | {seconds:.2f} |"
+            f"{error:.2f} % of art width | {100.0 * ceiling / len(rows):.1f} % | "
+            f"{100.0 * geometry / len(rows):.1f} % | {seconds:.2f} |"
         )
         if args.show_failures:
             bad = [f"{r['seed']}:{r['corr']:.2f}" for r in rows if r["corr"] <= 0.8]

@@ -1,11 +1,11 @@
 """Find a card's outline in a photo or scan and straighten it with a perspective warp.
 
-The card is taken to be the largest roughly rectangular outer contour that covers a minimum
-share of the image. Candidates come from two independent segmentations, because each fails
-on its own in common cases: Canny edges (closed morphologically) work on busy backgrounds,
-Otsu thresholding works when the card edge is soft but contrasts in brightness with the
-background. A quad comes from `approxPolyDP` on the convex hull (rounded card corners are
-absorbed by the 2% tolerance) or, failing that, from `minAreaRect`.
+Detection runs on a copy downscaled to at most 640 px: card_candidates proposes and scores
+quads (several edge/threshold scales; the card's aspect, dark border, edge support and area;
+the outline itself or the border's inner edge widened to the card). The winner's sides are
+then refined at full resolution: each moves onto the nearest strong edge along its normal
+(sub-pixel peak), a robust line is fitted to each side and the corners are the lines'
+intersections.
 """
 
 from __future__ import annotations
