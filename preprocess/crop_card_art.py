@@ -1,9 +1,11 @@
 """Crop the artwork window out of Yu-Gi-Oh! and Magic card scans or photos.
 
-Each image: find the card outline (see card_geometry), straighten it to the card's standard
-aspect with a perspective warp, then cut the art window by the layout's proportions (see
-card_layouts for the numbers and where they come from). With `--detect=false` the whole image
-is taken as the card (flat scans and digital card images cropped to the card edge).
+Each image: find the card outline (card_geometry, card_candidates), straighten it to the
+card's standard aspect with a perspective warp, place the art window by the layout's
+proportions (card_layouts gives the numbers and where they come from) and snap it to the art
+window's frame line (art_register). With `--detect=false` the whole image is taken as the card
+and the layout box is cut as it is (flat scans and digital card images cropped to the card
+edge). `--debug_dir` draws the chosen quad and art box on each photo.
 
     python preprocess/crop_card_art.py --input_dir=datasets/yugioh/cards \
         --output_dir=datasets/yugioh/raw --layout=yugioh
