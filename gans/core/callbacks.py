@@ -98,7 +98,14 @@ class EpochCheckpoint(keras.callbacks.Callback):
 
 
 class Throughput(keras.callbacks.Callback):
-    """Adds ``img/s`` (training images per second) to batch and epoch logs."""
+    """Adds ``img/s`` (training images per second) to batch and epoch logs.
+
+    ``async_safe``: Keras then runs the batch hooks of a fit on a helper thread and does not
+    wait for each step's logs, which a single synchronous batch hook forces (a host sync
+    per step; see ``CallbackList._configure_async_dispatch``).
+    """
+
+    async_safe = True
 
     def __init__(self, global_batch_size: int) -> None:
         super().__init__()
@@ -129,8 +136,11 @@ class CpuBudget(keras.callbacks.Callback):
     CPU time rather than wall time, so runs compared on a shared machine get equal work;
     counted from the end of the first batch, so graph tracing is not charged. The CPU
     seconds used so far go into the epoch logs as ``cpu_s`` (history.csv), so quality can
-    be plotted against CPU time.
+    be plotted against CPU time. Batch hooks are async-safe (see ``Throughput``); the stop
+    may come a step or two after the budget is spent.
     """
+
+    async_safe = True
 
     def __init__(self, seconds: float) -> None:
         super().__init__()
@@ -157,7 +167,14 @@ class DivergenceGuard(keras.callbacks.Callback):
     Checked after every batch (the loss trackers turn NaN the step it happens, and NaN
     weights make the next step's losses NaN). After ``max_rollbacks`` rollbacks, or when
     there is no checkpoint yet, training stops with a ``DivergenceError``.
+
+    The check runs on Keras's callback thread (``async_safe``, so no host sync per step);
+    the rollback itself runs on the training thread at the next batch or the epoch's end,
+    never while a step is changing the weights. Steps in between run on weights about to
+    be replaced, so they change nothing that survives.
     """
+
+    async_safe = True
 
     def __init__(
         self,
@@ -174,14 +191,25 @@ class DivergenceGuard(keras.callbacks.Callback):
         self.max_rollbacks = max_rollbacks
         self.lr_factor = lr_factor
         self.rollbacks = 0
-        self.lr_scale = 1.0
+        self._pending: tuple[int, str] | None = None
 
     def on_train_batch_end(self, batch: int, logs=None) -> None:
+        """(Callback thread.) Note a non-finite loss; the training thread acts on it."""
         self._check_loss_scales()
         losses = {k: v for k, v in (logs or {}).items() if k.endswith("_loss")}
-        if all(np.isfinite(float(v)) for v in losses.values()):
+        if self._pending is None and not all(np.isfinite(float(v)) for v in losses.values()):
+            self._pending = (batch, ", ".join(f"{k}={float(v)}" for k, v in losses.items()))
+
+    def on_train_batch_begin(self, batch: int, logs=None) -> None:
+        self._roll_back_if_diverged()
+
+    def on_epoch_end(self, epoch: int, logs=None) -> None:
+        self._roll_back_if_diverged()
+
+    def _roll_back_if_diverged(self) -> None:
+        if self._pending is None:
             return
-        bad = ", ".join(f"{k}={float(v)}" for k, v in losses.items())
+        batch, bad = self._pending
         latest = self.manager.latest_checkpoint
         if latest is None:
             raise DivergenceError(
@@ -195,10 +223,10 @@ class DivergenceGuard(keras.callbacks.Callback):
                 "Lower --g_lr/--d_lr or try --loss=hinge --spectral_norm"
             )
         self.checkpoint.restore(latest)
-        self.lr_scale *= self.lr_factor
         for optimizer in self.optimizers:
             optimizer.learning_rate.assign(optimizer.learning_rate * self.lr_factor)
         self.model.reset_metrics()
+        self._pending = None
         print(
             f"\ndivergence ({bad}) at batch {batch}: rolled back to {latest}, "
             f"learning rates ×{self.lr_factor} (rollback {self.rollbacks}/{self.max_rollbacks})"
@@ -214,3 +242,20 @@ class DivergenceGuard(keras.callbacks.Callback):
                     f"a float16 loss scale fell to {float(scale.numpy())}: "
                     "activations overflow float16; use --precision=mixed_bfloat16 or float32"
                 )
+
+
+class AsyncProgbar(keras.callbacks.ProgbarLogger):
+    """Keras's progress bar/line, marked async-safe so it forces no host sync per step
+    (Keras adds a plain ``ProgbarLogger`` unless one is passed)."""
+
+    async_safe = True
+
+
+class EpochTensorBoard(keras.callbacks.TensorBoard):
+    """Keras's TensorBoard callback writing epoch scalars only, async-safe (its batch hooks
+    write nothing at ``update_freq="epoch"``, but would force a host sync per step)."""
+
+    async_safe = True
+
+    def __init__(self, log_dir: str, **kwargs) -> None:
+        super().__init__(log_dir=log_dir, update_freq="epoch", **kwargs)
