@@ -22,10 +22,12 @@ import tensorflow as tf
 from gans.core import run_dir as rundir
 from gans.core.augment import AdaptiveAugment, diff_augment
 from gans.core.callbacks import (
+    AsyncProgbar,
     CpuBudget,
     DivergenceGuard,
     EpochCheckpoint,
     EpochImages,
+    EpochTensorBoard,
     Throughput,
 )
 from gans.core.config import TrainConfig
@@ -47,6 +49,10 @@ from gans.core.tfrecord_writer import read_manifest, stale_reason
 from gans.core.training_eval import TrainingEvaluation
 
 log = logging.getLogger("gans")
+
+# A resume replays (and skips) the data pipeline's first epochs up to this many images, so
+# its batches are the uninterrupted run's; beyond, the pipeline is reseeded at the epoch.
+REPLAY_LIMIT = 2_000_000
 
 
 def resolve(config: TrainConfig, spec: DatasetSpec) -> TrainConfig:
@@ -463,6 +469,8 @@ class GANExperiment:
         verbose = c.verbose if c.verbose >= 0 else (1 if sys.stdout.isatty() else 2)
         if not self.chief:
             verbose = 0
+        if verbose:  # passed in, so Keras adds no progress bar that syncs every step
+            callbacks.append(AsyncProgbar())
         try:
             history = self._fit(dataset, start, steps, callbacks, verbose)
         except KeyboardInterrupt:
@@ -492,12 +500,24 @@ class GANExperiment:
 
             job = f"{Path(c.model_dir).resolve()}@{start}"  # one job shared by all trainers
             return service_dataset(self.strategy, self.tfrecord_dir, c.data_service, job, **common)
-        return provide_dataset(
+        count = (read_manifest(self.tfrecord_dir) or {}).get("count", 0)
+        per_epoch = (
+            count if c.steps_per_epoch <= 0 else min(count, c.steps_per_epoch * c.batch_size)
+        )
+        replay = 0 < start * per_epoch <= REPLAY_LIMIT
+        if replay:
+            # Exact resume: the uninterrupted run's pipeline, its first `start` epochs
+            # skipped (the shuffle is seeded from the epoch a pipeline starts at).
+            common["start_epoch"] = 0
+        dataset, steps = provide_dataset(
             self.tfrecord_dir,
             data_augment=tuple(filter(None, c.data_augment.split(","))),
             with_labels=bool(self.num_classes),
             **common,
         )
+        if replay:
+            dataset = dataset.skip(start * steps)
+        return dataset, steps
 
     def _output_callbacks(self) -> list[keras.callbacks.Callback]:
         """What only the chief writes: epoch grids, evaluation, history, TensorBoard."""
@@ -526,17 +546,20 @@ class GANExperiment:
             )
         callbacks += [
             keras.callbacks.CSVLogger(str(self.model_dir / "history.csv"), append=True),
-            keras.callbacks.TensorBoard(
-                log_dir=str(self.model_dir / "tensorboard"), write_graph=False
-            ),
+            EpochTensorBoard(log_dir=str(self.model_dir / "tensorboard"), write_graph=False),
         ]
         return callbacks
 
     def _save_on_interrupt(self) -> str:
-        """Ctrl-C: save the weights as they are, under the last *completed* epoch, so a
-        restart redoes the interrupted epoch (and writes its image once)."""
+        """Ctrl-C: keep the checkpoint of the last *completed* epoch, so a restart redoes
+        the interrupted epoch from exactly where the uninterrupted run began it (and writes
+        its image once). Only when that epoch has none (``--checkpoint_every`` > 1) are the
+        weights saved as they are, under its number: work kept, the resume then inexact."""
+        done = int(self.epoch.numpy())
+        if done in rundir.checkpoint_numbers(self.checkpoint_dir):
+            return f"saved {rundir.prefix(self.checkpoint_dir, done)} (epoch {done} complete)"
         try:
-            path = self.manager.save(checkpoint_number=int(self.epoch.numpy()))
+            path = self.manager.save(checkpoint_number=done)
         except Exception as err:  # never mask the interrupt with a save failure
             return f"could not save a checkpoint ({err})"
         return f"saved {path} (epoch {int(self.epoch.numpy())} complete)"
@@ -577,6 +600,8 @@ class GANExperiment:
         self.model_dir.mkdir(parents=True, exist_ok=True)
         path = self.model_dir / "config.json"
         history = TrainConfig.json_extras(path).get("history", []) if path.is_file() else []
+        if int(self.epoch.numpy()) == 0:
+            history = []  # a run started over (no checkpoint): old changes are not its own
         if self.resume_changes:
             history.append(
                 {
@@ -588,7 +613,16 @@ class GANExperiment:
         stored, extra = rundir.saved_form(self.config, self.model_dir)
         stored.to_json(path, extra={**extra, "history": history})
         if self.config.flags_text:
-            (self.run_dir / "flags.txt").write_text(self.config.flags_text)
+            # Settings changed on resume (other than --epochs) are noted as comments, so the
+            # file says how the run was made: with the old values up to the epoch given.
+            notes = [
+                f"# until epoch {entry['at_epoch']}: "
+                + ", ".join(f"--{k}={old}" for k, (old, _) in changed.items())
+                for entry in history
+                if (changed := {k: v for k, v in entry["changed"].items() if k != "epochs"})
+            ]
+            text = self.config.flags_text + "".join(f"{line}\n" for line in notes)
+            (self.run_dir / "flags.txt").write_text(text)
         reals = self.run_dir / "reals.png"
         if not reals.exists():
             images = self.real_sample(self.config.grid_size)

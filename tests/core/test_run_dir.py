@@ -235,6 +235,8 @@ def test_changed_settings_on_resume_are_refused_or_applied(trained, tmp_path):
     assert saved["g_lr"] == 0.001
     assert saved["history"][-1]["at_epoch"] == 3
     assert saved["history"][-1]["changed"]["g_lr"] == [0.0002, 0.001]
+    flags = (root / RUN / "flags.txt").read_text()
+    assert "--g_lr=0.001" in flags and "# until epoch 3: --g_lr=0.0002" in flags
 
 
 # --- 4. stale conversions --------------------------------------------------------------------
@@ -387,3 +389,35 @@ def test_binary_or_empty_state_file_is_not_a_traceback(trained, tmp_path):
     assert result.returncode == 0 and "Traceback" not in result.stderr, result.stderr[-3000:]
     assert "already trained 3 epochs" in result.stdout
     assert time.time() > 0
+
+
+# --- 7. exact resume -------------------------------------------------------------------------
+def test_resumed_run_reproduces_the_uninterrupted_one(tmp_path):
+    """Issue case 7: 3 epochs straight == 1 epoch, then a resume to 3 (weights, losses)."""
+    import numpy as np
+
+    from gans.core.experiment import GANExperiment
+    from gans.mnist.mnist_dataset import mnist_spec
+    from tests.testing_utils import tiny_config
+
+    source = make_idx_dir(tmp_path / "idx", 64)
+
+    def experiment(name, epochs):
+        config = tiny_config(tmp_path / name, source, epochs=epochs, steps_per_epoch=4)
+        return GANExperiment(mnist_spec(), config)
+
+    straight = experiment("a", 3)
+    straight.train()
+    experiment("b", 1).train()
+    resumed = experiment("b", 3)
+    resumed.train()
+    for a, b in zip(
+        straight.gan.generator.get_weights(), resumed.gan.generator.get_weights(), strict=True
+    ):
+        np.testing.assert_array_equal(a, b)
+
+    def losses(name):
+        with open(tmp_path / name / "model/history.csv") as f:
+            return [(row["epoch"], row["g_loss"], row["d_loss"]) for row in csv.DictReader(f)]
+
+    assert losses("a") == losses("b")
