@@ -1,8 +1,11 @@
 """Estimator-style front end: configure once, then ``train()`` / ``generate()``.
 
 A ``GANExperiment`` owns a model directory (checkpoints, TensorBoard events, the resolved
-config) and an image directory (``gen_img/<dataset>/<run>/``). ``train()`` converts the
-dataset on first use, restores the latest checkpoint and trains the remaining epochs.
+config) and an image directory (``gen_img/<dataset>/<run>/``). ``train()`` locks the model
+directory (``run_lock``), refuses settings that cannot change mid-run (``run_dir``),
+converts the dataset on first use or when its source changed, restores the newest
+checkpoint that restores (found from the ``ckpt-N.index`` files) and trains the remaining
+epochs, replaying the data pipeline so a resume matches the uninterrupted run.
 """
 
 from __future__ import annotations
