@@ -3,11 +3,11 @@
 Suite arm (the entry-script path): synthetic TFRecords in a temp folder →
 ``GANExperiment(spec, TrainConfig).train()`` (provider → ``GAN.fit`` with the progress line,
 Throughput, EpochImages, EpochCheckpoint, CSV and TensorBoard callbacks exactly as the
-experiment builds them for ``python gans/<name>/<name>_gan.py``), with the default step. Epoch 1 is warm-up (tracing, decoding
-into the cache); epochs 2..N are timed. Two timers are slipped around the experiment's own
-callbacks (by wrapping ``gan.fit``), so each epoch splits into *step time* (batches, what
-the Throughput callback measures) and *epoch-end time* (sample grid, checkpoint,
-TensorBoard).
+experiment builds them for ``python gans/<name>/<name>_gan.py``), with the default step.
+Epoch 1 is warm-up (tracing, decoding into the cache); epochs 2..N are timed. Two timers
+are slipped around the experiment's own callbacks (by wrapping ``gan.fit``), so each epoch
+splits into *step time* (batches, what the Throughput callback measures) and *epoch-end
+time* (sample grid, checkpoint, TensorBoard).
 
 Plain arm: the loop a user would write instead, structured as the TensorFlow DCGAN tutorial
 (tensorflow.org/tutorials/generative/dcgan): ``from_tensor_slices(images).shuffle().batch()``
@@ -212,8 +212,10 @@ class PlainLoop:
         d_vars = self.discriminator.trainable_variables
         gradients_of_generator = gen_tape.gradient(gen_loss, g_vars)
         gradients_of_discriminator = disc_tape.gradient(disc_loss, d_vars)
-        self.generator_optimizer.apply_gradients(zip(gradients_of_generator, g_vars))
-        self.discriminator_optimizer.apply_gradients(zip(gradients_of_discriminator, d_vars))
+        self.generator_optimizer.apply_gradients(zip(gradients_of_generator, g_vars, strict=True))
+        self.discriminator_optimizer.apply_gradients(
+            zip(gradients_of_discriminator, d_vars, strict=True)
+        )
         return gen_loss, disc_loss
 
     def run(self, steps: int) -> float:
