@@ -8,6 +8,7 @@ import pytest
 import tensorflow as tf
 
 from gans.core import fastgan
+from gans.core.distribute import get_strategy
 from gans.core.fastgan import (
     FastGANDiscriminator,
     NoiseInjection,
@@ -183,11 +184,10 @@ def test_registered_in_networks():
 
 def test_mirrored_strategy_mixed_bfloat16_reconstruction_gradient():
     """Both nets build under a 2-replica strategy and bf16; the loss has gradients."""
-    if len(tf.config.list_logical_devices("CPU")) < 2:
-        pytest.skip("needs the two logical CPUs of tests/conftest.py")
+    assert len(tf.config.list_logical_devices("CPU")) >= 2, "tests/conftest.py makes two"
     keras.mixed_precision.set_global_policy("mixed_bfloat16")
     try:
-        strategy = tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"])
+        strategy = get_strategy("mirrored")  # the process's shared instance: no key collisions
         with strategy.scope():
             g = fastgan_generator(32, 3, NOISE, TINY)
             d = fastgan_discriminator(32, 3, TINY)
