@@ -28,7 +28,8 @@ class RunLocked(UserError):
     """The model directory is in use by another process."""
 
 
-def _alive(pid: int) -> bool:
+def pid_alive(pid: int) -> bool:
+    """Whether process ``pid`` exists on this host."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -61,7 +62,7 @@ def is_stale(info: dict) -> bool:
     if info.get("host") != socket.gethostname():
         return False
     pid = info.get("pid")
-    return not isinstance(pid, int) or not _alive(pid)
+    return not isinstance(pid, int) or not pid_alive(pid)
 
 
 class RunLock:

@@ -24,6 +24,7 @@ import numpy as np
 import tensorflow as tf
 
 from gans.core.errors import DataError
+from gans.core.run_lock import pid_alive
 
 MANIFEST = "manifest.json"
 
@@ -282,15 +283,5 @@ def _remove_dead_temp_dirs(out_dir: Path) -> None:
     """Delete temp folders of conversions whose process is gone (killed mid-way)."""
     for tmp in out_dir.parent.glob(f".{out_dir.name}.tmp-*"):
         pid = tmp.name.rsplit("-", 1)[-1]
-        if pid.isdigit() and not _alive(int(pid)):
+        if pid.isdigit() and not pid_alive(int(pid)):
             shutil.rmtree(tmp, ignore_errors=True)
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
