@@ -41,6 +41,9 @@ class Training:
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
+            # A suite started in the background (`cmd &`) ignores SIGINT, and children
+            # inherit that: give the training back the default Ctrl-C behaviour.
+            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
             text=True,
             start_new_session=True,  # own process group: cleanup kills all of it
         )
