@@ -145,6 +145,13 @@ flags.DEFINE_string("arms", ",".join(ARMS), "Arms to run.")
 flags.DEFINE_string("datasets", "fashion,flags", "Datasets to run.")
 flags.DEFINE_string("seeds", "0,1", "Seeds.")
 flags.DEFINE_float("cpu_seconds", 240, "CPU seconds of training per run.")
+flags.DEFINE_list(
+    "cpu_stages",
+    [],
+    "Score each run after these cumulative CPU seconds (e.g. 600,1200,2400): the run "
+    "resumes from its checkpoint between stages. Default: one stage of --cpu_seconds.",
+)
+flags.DEFINE_string("plot", "", "PNG of SWD against CPU seconds per dataset/arm (stages).")
 flags.DEFINE_list("train_flags", [], "More flags for every run: --train_flags=--image_size=32.")
 flags.DEFINE_string("pokemon_dir", "", "Pokemon images (the pokemon dataset's --source_dir).")
 flags.DEFINE_string("work_dir", "/tmp/gan_ablation", "Where runs and data go.")
@@ -161,10 +168,18 @@ def model_dir_of(dataset: str, arm: str, seed: int, work: Path) -> Path:
     return work / "models" / dataset / f"{arm}_s{seed}"
 
 
-def train(dataset: str, arm: str, seed: int, work: Path) -> Path:
+def stages() -> list[float]:
+    """Cumulative CPU budgets at which every run is scored, ascending."""
+    return sorted(float(x) for x in FLAGS.cpu_stages) or [FLAGS.cpu_seconds]
+
+
+def train(dataset: str, arm: str, seed: int, work: Path, budget: float) -> Path:
+    """Trains a run up to ``budget`` cumulative CPU seconds (resuming an earlier stage)."""
     model_dir = model_dir_of(dataset, arm, seed, work)
-    if (model_dir / "done").exists():
+    if (model_dir / f"done_{budget:.0f}").exists():
         return model_dir
+    done = [b for b in stages() if b < budget and (model_dir / f"done_{b:.0f}").exists()]
+    spent = max(done, default=0.0)
     source = [f"--source_dir={FLAGS.pokemon_dir}"] if dataset == "pokemon" else []
     cmd = [
         sys.executable,
@@ -176,7 +191,7 @@ def train(dataset: str, arm: str, seed: int, work: Path) -> Path:
         *FLAGS.train_flags,
         f"--seed={seed}",
         "--epochs=100000",
-        f"--cpu_budget_s={FLAGS.cpu_seconds}",
+        f"--cpu_budget_s={budget - spent}",
         f"--data_dir={work / 'data' / dataset}",
         f"--model_dir={model_dir}",
         f"--gen_dir={work / 'gen' / dataset}",
@@ -189,8 +204,18 @@ def train(dataset: str, arm: str, seed: int, work: Path) -> Path:
     result = subprocess.run(cmd, capture_output=True, text=True, cwd=work)
     if result.returncode != 0:
         raise RuntimeError(f"{dataset}/{arm}/{seed} failed:\n{result.stderr[-3000:]}")
-    (model_dir / "done").write_text(f"{time.time() - start:.0f}")
+    (model_dir / f"done_{budget:.0f}").write_text(f"{time.time() - start:.0f}")
     return model_dir
+
+
+def trained_and_scored(dataset: str, arm: str, seed: int, work: Path) -> dict[float, dict]:
+    """Every stage of one run, trained then scored in order: {budget: score}."""
+    result = {}
+    for budget in stages():
+        model_dir = train(dataset, arm, seed, work, budget)
+        cache = model_dir / f"score_{budget:.0f}.json"
+        result[budget] = scored("--score", model_dir, cache, work)
+    return result
 
 
 def score(model_dir: str) -> dict:
@@ -288,7 +313,7 @@ def scored(mode: str, model_dir: Path, cache: Path, work: Path) -> dict:
     return json.loads(line[0][6:])
 
 
-def row(dataset: str, arm: str, scores: list[dict]) -> dict:
+def row(dataset: str, arm: str, scores: list[dict], budget: float = 0.0) -> dict:
     import numpy as np
 
     def stat(key: str) -> str:
@@ -304,7 +329,12 @@ def row(dataset: str, arm: str, scores: list[dict]) -> dict:
     return {
         "dataset": dataset,
         "arm": arm,
+        "cpu_s": f"{budget:.0f}" if budget else "–",
         "swd": stat("swd_mean"),
+        "swd_seeds": "[" + ", ".join(f"{s['swd_mean']:.1f}" for s in scores) + "]",
+        "ms_ssim_seeds": "["
+        + ", ".join(f"{s['ms_ssim_fake']:.2f}" for s in scores if s.get("ms_ssim_fake") is not None)
+        + "]",
         "cfid": stat("classifier_fid"),
         "modes": stat("mode_num_covered"),
         "ms_ssim": stat("ms_ssim_fake"),
@@ -330,35 +360,42 @@ def main(argv: list[str]) -> None:
     rows = []
     arms = FLAGS.arms.split(",")
     seeds = [int(seed) for seed in FLAGS.seeds.split(",")]
+    curves: dict[str, dict[float, list[float]]] = {}
     for dataset in FLAGS.datasets.split(","):
         # Seed-major: one seed of every arm, then the next, so a drift in the machine's
         # speed (CPU-seconds are not equal work on a shared VM) hits the arms alike.
-        for seed in seeds:
-            for arm in arms:
-                if arm != "real":
-                    train(dataset, arm, seed, work)
+        runs = {
+            (arm, seed): trained_and_scored(dataset, arm, seed, work)
+            for seed in seeds
+            for arm in arms
+            if arm != "real"
+        }
         for arm in arms:
             if arm == "real":
-                trained = sorted((work / "models" / dataset).glob("*/done"))
+                trained = sorted((work / "models" / dataset).glob("*/done_*"))
                 if not trained:
                     raise SystemExit(f"--arms=real needs a trained {dataset} arm")
                 cache = work / "models" / dataset / "real_score.json"
                 scores = [scored("--score_real", trained[0].parent, cache, work)]
-            else:
-                scores = [
-                    scored("--score", model_dir, model_dir / "score.json", work)
-                    for model_dir in (train(dataset, arm, seed, work) for seed in seeds)
-                ]
-            rows.append(row(dataset, arm, scores))
-            print(json.dumps(rows[-1]), flush=True)
+                rows.append(row(dataset, arm, scores))
+                print(json.dumps(rows[-1]), flush=True)
+                continue
+            for budget in stages():
+                scores = [runs[arm, seed][budget] for seed in seeds]
+                rows.append(row(dataset, arm, scores, budget))
+                curves.setdefault(f"{dataset} {arm}", {})[budget] = [s["swd_mean"] for s in scores]
+                print(json.dumps(rows[-1]), flush=True)
+    if FLAGS.plot and len(stages()) > 1:
+        plot_curves(curves, Path(FLAGS.plot))
     header = (
-        "| dataset | arm | SWD ↓ | classifier FID ↓ | classes covered | MS-SSIM (real) "
-        "| copies | G steps |"
+        "| dataset | arm | CPU-s | SWD ↓ [per seed] | classifier FID ↓ | classes covered "
+        "| MS-SSIM (real) [per seed] | copies | G steps |"
     )
-    lines = [header, "|" + "---|" * 8]
+    lines = [header, "|" + "---|" * 9]
     for r in rows:
-        base = [x for x in rows if x["dataset"] == r["dataset"] and x["arm"] == "baseline"]
-        real = [x for x in rows if x["dataset"] == r["dataset"] and x["arm"] == "real"]
+        same = [x for x in rows if x["dataset"] == r["dataset"]]
+        base = [x for x in same if x["arm"] == "baseline" and x["cpu_s"] == r["cpu_s"]]
+        real = [x for x in same if x["arm"] == "real"]
         gain = f"{base[0]['_swd'] / r['_swd']:.2f}× baseline" if base and r["_swd"] else "–"
         if base and real and r["arm"] not in ("baseline", "real"):
             floor = real[0]["_swd"]  # the gain in SWD above what real images score
@@ -368,15 +405,39 @@ def main(argv: list[str]) -> None:
                 else ", at or below real"
             )
         lines.append(
-            f"| {r['dataset']} | {r['arm']} | {r['swd']} ({gain}) | {r['cfid']} | "
-            f"{r['modes']} | {r['ms_ssim']} ({r['ms_ssim_real']}) | {r['copy']} | {r['g_steps']} |"
+            f"| {r['dataset']} | {r['arm']} | {r['cpu_s']} | {r['swd']} {r['swd_seeds']} "
+            f"({gain}) | {r['cfid']} | {r['modes']} | {r['ms_ssim']} {r['ms_ssim_seeds']} "
+            f"({r['ms_ssim_real']}) | {r['copy']} | {r['g_steps']} |"
         )
     table = "\n".join(lines)
     print(table)
     if FLAGS.out:
+        budgets = ", ".join(f"{b:.0f}" for b in stages())
         Path(FLAGS.out).write_text(
-            f"CPU seconds per run: {FLAGS.cpu_seconds:.0f}; seeds: {FLAGS.seeds}\n\n{table}\n"
+            f"CPU seconds per run (cumulative stages): {budgets}; seeds: {FLAGS.seeds}\n\n{table}\n"
         )
+
+
+def plot_curves(curves: dict[str, dict[float, list[float]]], out: Path) -> None:
+    """SWD (mean over seeds) against cumulative CPU seconds, one line per dataset/arm."""
+    import numpy as np
+
+    from gans.core.run_report import plot_lines
+
+    budgets = stages()
+    series = {
+        name: [float(np.mean(points[b])) if b in points else float("nan") for b in budgets]
+        for name, points in curves.items()
+    }
+    plot_lines(
+        budgets,
+        series,
+        out,
+        title="SWD ×1e3 (mean over seeds) against training CPU seconds",
+        x_label="CPU seconds",
+        y_label="SWD ×1e3",
+    )
+    print(out)
 
 
 if __name__ == "__main__":

@@ -324,12 +324,38 @@ def plot_losses(
     When a few spikes would flatten everything else (typical of early GAN training), the
     y axis is clipped to the bulk of the values and says so. Pillow only; None if no data.
     """
-    names = [k for k in loss_columns(history) if any(_finite(v) for v in history[k])]
+    names = loss_columns(history)
+    n = max((len(history[k]) for k in names), default=0)
+    epochs = history.get("epoch") or [float(i) for i in range(n)]
+    return plot_lines(
+        [e + 1 for e in epochs[:n]],
+        {k: history[k] for k in names},
+        out_path,
+        title=title,
+        size=size,
+    )
+
+
+def plot_lines(
+    xs: Sequence[float],
+    series: dict[str, Sequence[float]],
+    out_path: str | os.PathLike,
+    title: str = "",
+    size: tuple[int, int] = (800, 450),
+    x_label: str = "epoch",
+    y_label: str = "loss",
+) -> Path | None:
+    """Line chart of named ``series`` against ``xs`` (NaN breaks a line). Pillow only.
+
+    The y axis is clipped to the bulk of the values when a few outliers would flatten the
+    rest, and its label says so. None if no series has a finite value.
+    """
+    history = {k: list(v) for k, v in series.items()}
+    names = [k for k in history if any(_finite(v) for v in history[k])]
     if not names:
         return None
     n = max(len(history[k]) for k in names)
-    epochs = history.get("epoch") or [float(i) for i in range(n)]
-    xs = [e + 1 for e in epochs[:n]]
+    xs = list(xs[:n])
 
     width, height = size
     img = Image.new("RGB", size, "white")
@@ -387,10 +413,9 @@ def plot_losses(
     img.paste(area, (left, top), area)
 
     # Labels, title, legend.
-    label = "epoch"
-    tw, _ = _text_size(draw, label, font)
-    draw.text((left + pw / 2 - tw / 2, bottom + 24), label, fill="black", font=font)
-    ylabel = "loss (outliers clipped)" if clipped else "loss"
+    tw, _ = _text_size(draw, x_label, font)
+    draw.text((left + pw / 2 - tw / 2, bottom + 24), x_label, fill="black", font=font)
+    ylabel = f"{y_label} (outliers clipped)" if clipped else y_label
     tw, th = _text_size(draw, ylabel, font)
     rotated = Image.new("RGBA", (tw + 4, th + 6), (255, 255, 255, 0))
     ImageDraw.Draw(rotated).text((2, 0), ylabel, fill="black", font=font)
