@@ -13,8 +13,6 @@ edge). `--debug_dir` draws the chosen quad and art box on each photo.
 
 from __future__ import annotations
 
-import sys
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -179,24 +177,10 @@ def locate_and_crop(
     return np.ascontiguousarray(crop), ArtLocation(corners, size, (x0, y0, x1, y1))
 
 
-def crop_card_art(
-    image: np.ndarray,
-    layout: card_layouts.CardLayout,
-    card_width: int = 630,
-    detect: bool = True,
-    min_card_area: float = 0.1,
-    use_whole_if_not_found: bool = False,
-    register: bool = True,
-) -> np.ndarray:
-    """Return the art window (BGR) of the card in `image` (BGR or BGRA); see locate_and_crop.
-
-    Raises preprocess_cli.SkipImage when detection finds no card and the whole image is not
-    to be used instead.
-    """
-    crop, _ = locate_and_crop(
-        image, layout, card_width, detect, min_card_area, use_whole_if_not_found, register
-    )
-    return crop
+def crop_card_art(image: np.ndarray, layout: card_layouts.CardLayout, **options) -> np.ndarray:
+    """Return the art window (BGR) of the card in `image` (BGR or BGRA); `options` and the
+    SkipImage raised when no card is found are as for locate_and_crop."""
+    return locate_and_crop(image, layout, **options)[0]
 
 
 def draw_debug(image: np.ndarray, location: ArtLocation | None) -> np.ndarray:
@@ -242,65 +226,32 @@ def main(argv: list[str]) -> int:
     debug_dir = Path(FLAGS.debug_dir) if FLAGS.debug_dir else None
     if debug_dir is not None and debug_dir.resolve() == input_dir.resolve():
         raise preprocess_cli.ToolError("--debug_dir must differ from --input_dir")
+    if debug_dir is not None and debug_dir.resolve() == output_dir.resolve():
+        raise preprocess_cli.ToolError("--debug_dir must differ from --output_dir")
 
-    def transform(image: np.ndarray) -> tuple[np.ndarray, ArtLocation]:
-        return locate_and_crop(
-            image,
-            layout,
-            card_width=FLAGS.card_width,
-            detect=FLAGS.detect,
-            min_card_area=FLAGS.min_card_area,
-            use_whole_if_not_found=FLAGS.on_no_card == "whole",
-            register=FLAGS.register,
-        )
-
-    process_folder_with_debug(input_dir, output_dir, transform, debug_dir, FLAGS.skip_existing)
-    return 0
-
-
-def process_folder_with_debug(
-    input_dir: Path,
-    output_dir: Path,
-    transform: Callable[[np.ndarray], tuple[np.ndarray, ArtLocation]],
-    debug_dir: Path | None,
-    skip_existing: bool = False,
-) -> preprocess_cli.RunSummary:
-    """preprocess_cli.process_folder, plus a debug drawing per input under `debug_dir`
-    (mirroring the output names; a skipped image gets a red cross). Same reports."""
-    summary = preprocess_cli.RunSummary(
-        ignored_non_images=preprocess_io.count_non_images(input_dir, exclude=output_dir)
-    )
-    output_dir.mkdir(parents=True, exist_ok=True)
-    for rel, src, dst in preprocess_io.iter_input_output_pairs(input_dir, output_dir):
-        if skip_existing and dst.is_file():
-            summary.skipped_existing += 1
-            continue
-        image = None
+    def transform(image: np.ndarray, name: Path) -> np.ndarray:
         try:
-            image = preprocess_io.read_image(src)
-            result, location = transform(image)
-        except (preprocess_io.ImageReadError, preprocess_cli.SkipImage) as err:
-            reason = " ".join(str(err).split())
-            summary.problems.append((rel.as_posix(), reason))
-            print(f"skipped {rel.as_posix()}: {reason}", file=sys.stderr)
-            if debug_dir is not None and image is not None:
-                _write_debug(debug_dir, output_dir, dst, image, None)
-            continue
-        preprocess_io.write_png(dst, result)
-        summary.written += 1
+            crop, location = locate_and_crop(
+                image,
+                layout,
+                card_width=FLAGS.card_width,
+                detect=FLAGS.detect,
+                min_card_area=FLAGS.min_card_area,
+                use_whole_if_not_found=FLAGS.on_no_card == "whole",
+                register=FLAGS.register,
+            )
+        except preprocess_cli.SkipImage:
+            if debug_dir is not None:  # a red cross: no card found
+                preprocess_io.write_png(debug_dir / name, draw_debug(image, None))
+            raise
         if debug_dir is not None:
-            _write_debug(debug_dir, output_dir, dst, image, location)
-    print(summary.line())
-    return summary
+            preprocess_io.write_png(debug_dir / name, draw_debug(image, location))
+        return crop
 
-
-def _write_debug(
-    debug_dir: Path, output_dir: Path, dst: Path, image: np.ndarray, location: ArtLocation | None
-) -> None:
-    """Write the debug drawing for the output `dst` at the same relative path in `debug_dir`."""
-    path = debug_dir / dst.relative_to(output_dir)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    preprocess_io.write_png(path, draw_debug(image, location))
+    preprocess_cli.process_folder(
+        input_dir, output_dir, transform, FLAGS.skip_existing, with_name=True
+    )
+    return 0
 
 
 if __name__ == "__main__":

@@ -167,13 +167,17 @@ class RunSummary:
 def process_folder(
     input_dir: Path,
     output_dir: Path,
-    transform: Callable[[np.ndarray], np.ndarray],
+    transform: Callable[[np.ndarray], np.ndarray] | Callable[[np.ndarray, Path], np.ndarray],
     skip_existing: bool = False,
+    with_name: bool = False,
 ) -> RunSummary:
     """Apply `transform` to every image under `input_dir`, writing PNGs under `output_dir`.
 
     Unreadable files and images the transform rejects (SkipImage) are reported on stderr with
-    a one-line reason and skipped; the folder structure is mirrored. Returns the summary.
+    a one-line reason and skipped; the folder structure is mirrored. With `with_name` the
+    transform is called as `transform(image, name)`, `name` being the output's path relative
+    to `output_dir`, so a tool can mirror it for outputs of its own (crop_card_art's
+    --debug_dir). Returns the summary.
     """
     summary = RunSummary(
         ignored_non_images=preprocess_io.count_non_images(input_dir, exclude=output_dir)
@@ -185,7 +189,10 @@ def process_folder(
             continue
         try:
             image = preprocess_io.read_image(src)
-            result = transform(image)
+            if with_name:
+                result = transform(image, dst.relative_to(output_dir))  # type: ignore[call-arg]
+            else:
+                result = transform(image)  # type: ignore[call-arg]
         except (preprocess_io.ImageReadError, SkipImage) as err:
             reason = " ".join(str(err).split())
             summary.problems.append((rel.as_posix(), reason))

@@ -124,12 +124,13 @@ def test_cli_debug_dir(tmp_path, run_tool):
     assert ((crossed[:, :, 2] > 200) & (crossed[:, :, 1] < 60)).sum() > 200  # red cross
 
 
-def test_cli_debug_dir_must_not_be_input(tmp_path, run_tool):
-    (tmp_path / "in").mkdir()
+@pytest.mark.parametrize("same_as", ["input", "output"])
+def test_cli_debug_dir_must_not_be_input_or_output(tmp_path, run_tool, same_as):
+    (tmp_path / "input").mkdir()
     result = run_tool(
         "crop_card_art",
-        f"--input_dir={tmp_path / 'in'}",
-        f"--output_dir={tmp_path / 'o'}",
-        f"--debug_dir={tmp_path / 'in'}",
+        f"--input_dir={tmp_path / 'input'}",
+        f"--output_dir={tmp_path / 'output'}",
+        f"--debug_dir={tmp_path / same_as}",
     )
-    assert_one_line_error(result, "--debug_dir must differ from --input_dir")
+    assert_one_line_error(result, f"--debug_dir must differ from --{same_as}_dir")

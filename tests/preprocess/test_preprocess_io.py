@@ -101,3 +101,25 @@ def test_every_tool_needs_folders_and_rejects_unknown_flags(tmp_path, run_tool, 
     )
     help_run = run_tool(tool, "--helpshort")
     assert "--input_dir" in help_run.stdout  # absl exits 1 after help; the text is what counts
+
+
+def test_process_folder_gives_the_output_name(tmp_path, capsys):
+    src, out = tmp_path / "in", tmp_path / "out"
+    (src / "sub").mkdir(parents=True)
+    cv2.imwrite(str(src / "a.jpg"), np.full((4, 4, 3), 50, np.uint8))
+    cv2.imwrite(str(src / "a.png"), np.full((4, 4, 3), 60, np.uint8))
+    cv2.imwrite(str(src / "sub" / "b.bmp"), np.full((4, 4, 3), 70, np.uint8))
+    seen = []
+
+    def transform(image: np.ndarray, name: Path) -> np.ndarray:
+        seen.append(name.as_posix())
+        if name.name == "b.png":
+            raise preprocess_cli.SkipImage("not this one")
+        return image
+
+    summary = preprocess_cli.process_folder(src, out, transform, with_name=True)
+    # the names the outputs get (collisions resolved), relative to the output folder
+    assert sorted(seen) == ["a_jpg.png", "a_png.png", "sub/b.png"]
+    assert summary.written == 2 and summary.problems == [("sub/b.bmp", "not this one")]
+    assert sorted(p.name for p in out.rglob("*.png")) == ["a_jpg.png", "a_png.png"]
+    assert "skipped sub/b.bmp: not this one" in capsys.readouterr().err
