@@ -68,6 +68,16 @@ def test_registration_snaps_to_the_art_frame(shift):
     assert max(abs(b - t) for b, t in zip(box, truth, strict=True)) >= 6
 
 
+def test_registration_looks_past_a_frame_line_as_dark_as_the_art():
+    # the art's top rows are as dark as its frame line, so only the line's outer edge shows
+    # there: the top side steps in by the line width seen on the other sides
+    card, truth, box = _flat_card((0.004, 0.004, 0.004, 0.004))
+    x0, y0, x1, _ = truth
+    card[y0 : y0 + 40, x0:x1] = 25
+    snapped = art_register.register_art_box(card, box)
+    assert abs(snapped[1] - (y0 + 3)) <= 1.5, (snapped, truth)
+
+
 def test_registration_keeps_the_box_without_a_frame():
     rng = np.random.default_rng(1)
     plain = np.full((880, 630, 3), 128, np.uint8) + rng.integers(0, 3, (880, 630, 3), np.uint8)
