@@ -14,7 +14,8 @@ from pathlib import Path
 
 import numpy as np
 
-from gans.core.dataset_spec import DatasetSpec
+from gans.cifar10.cifar10_provider import provide_cifar10
+from gans.core.dataset_spec import DatasetSpec, dataset_factory
 from gans.core.errors import DataError, MissingDataError
 from gans.core.folder_converter import ConvertOptions
 from gans.core.tfds_source import tfds_records
@@ -58,6 +59,7 @@ def convert_cifar10(source_dir: str | None, out_dir: Path, options: ConvertOptio
     return write_tfrecords(records, out_dir, "cifar10", 32, 3, source=source)
 
 
+@dataset_factory
 def cifar10_spec() -> DatasetSpec:
     return DatasetSpec(
         name="cifar10",
@@ -68,4 +70,5 @@ def cifar10_spec() -> DatasetSpec:
         batch_size=128,
         epochs=50,
         num_classes=10,
+        provider=provide_cifar10,
     )

@@ -11,25 +11,29 @@ Flags are defined here, when called, never at import.
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
-
-from absl import flags
 
 from gans.core.common_flags import (
     FLAGS,
     config_from_flags,
     define_common_flags,
+    define_flag,
     run_app,
     set_defaults,
 )
 from gans.core.contact_sheet import write_contact_sheet
+from gans.core.data_prep import DataPreparation
 from gans.core.dataset_spec import DatasetSpec
 from gans.core.experiment import GANExperiment, resolve
 
 SpecFactory = Callable[[], DatasetSpec]
 
 
-def run_training(make_spec: SpecFactory, default_spec: DatasetSpec | None = None) -> None:
+def run_training(
+    make_spec: SpecFactory,
+    default_spec: DatasetSpec | None = None,
+    argv: list[str] | None = None,
+    doc: str | None = None,
+) -> None:
     """Define the shared flags, apply the dataset's defaults, parse, train.
 
     ``default_spec`` gives the flag defaults when ``make_spec`` reads flags (mnist's
@@ -42,53 +46,39 @@ def run_training(make_spec: SpecFactory, default_spec: DatasetSpec | None = None
         spec = make_spec()
         GANExperiment(spec, config_from_flags(spec.name)).train()
 
-    run_app(main)
+    run_app(main, argv=argv, doc=doc)
 
 
-def run_conversion(make_spec: SpecFactory) -> None:
-    """Convert a dataset's source into TFRecords (and a contact sheet) without training."""
-    for name, default, help_text in (
-        ("source_dir", None, "Raw source files (default: the dataset's usual place/download)."),
-        ("data_dir", None, "Dataset folder (default datasets/<dataset>)."),
-        ("fit", None, "Non-square sources: crop or pad."),
-        ("background", None, "Pad/alpha colour: white, black, gray or R,G,B."),
-    ):
-        if name not in FLAGS:
-            flags.DEFINE_string(name, default, help_text)
-    if "image_size" not in FLAGS:
-        flags.DEFINE_integer("image_size", None, "Stored image size.")
-        flags.DEFINE_integer("channels", None, "1, 3 or 4 channels.")
-    flags.DEFINE_bool("inspect", False, "Only write the contact sheet of existing records.")
-    flags.DEFINE_bool("force", False, "Convert again even if records exist.")
+def run_conversion(
+    make_spec: SpecFactory,
+    default_spec: DatasetSpec | None = None,
+    argv: list[str] | None = None,
+    doc: str | None = None,
+) -> None:
+    """Convert a dataset's source into TFRecords (and a contact sheet) without training.
+
+    Uses the shared flags (``--source_dir``, ``--data_dir``, ``--image_size``, ``--channels``,
+    ``--fit``, ``--background``) plus ``--inspect`` and ``--force``.
+    """
+    define_common_flags()
+    set_defaults(**(default_spec or make_spec()).default_options())
+    define_flag(
+        "bool", "inspect", False, "Only write the contact sheet of existing records.", "data"
+    )
+    define_flag("bool", "force", False, "Convert again even if records exist.", "data")
 
     def main(argv: list[str]) -> None:
-        from gans.core.config import TrainConfig
-        from gans.core.folder_converter import ConvertOptions
-        from gans.core.tfrecord_writer import read_manifest
-
         spec = make_spec()
-        f = FLAGS
-        config = resolve(
-            TrainConfig(
-                image_size=f.image_size,
-                channels=f.channels,
-                fit=f.fit,
-                background=f.background,
-                data_dir=f.data_dir,
-                source_dir=f.source_dir,
-            ),
-            spec,
-        )
-        options = ConvertOptions(config.image_size, config.channels, config.fit, config.background)
-        out_dir = spec.tfrecord_dir(config.data_dir, options)
-        if not f.inspect and (f.force or read_manifest(out_dir) is None):
-            manifest = spec.convert(config.source_dir, Path(out_dir), options)
+        data = DataPreparation(spec, resolve(config_from_flags(spec.name), spec))
+        out_dir = data.tfrecord_dir
+        if not FLAGS.inspect and (FLAGS.force or data.manifest() is None):
+            manifest = data.convert()
             print(
                 f"wrote {manifest['count']} images to {out_dir} ({len(manifest['skipped'])} "
                 f"skipped, {len(manifest['duplicates'])} duplicates; see manifest.json)"
             )
-        elif not f.inspect:
+        elif not FLAGS.inspect:
             print(f"{out_dir} already converted (--force to redo)")
         print(f"contact sheet: {write_contact_sheet(out_dir)}")
 
-    run_app(main)
+    run_app(main, argv=argv, doc=doc)

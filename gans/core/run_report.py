@@ -9,7 +9,7 @@ From what the engine already writes (epoch grids and ``flags.txt`` in the run di
 
 Everything is derived, written atomically and safe to rebuild at any time::
 
-    python -m gans.core.run_report --run_dir=gen_img/mnist/dcgan_gan_28px \
+    gans-report --run_dir=gen_img/mnist/dcgan_gan_28px \
         --model_dir=models/mnist/dcgan_gan_28px
 """
 
@@ -652,25 +652,3 @@ def guess_model_dir(run_dir: str | os.PathLike) -> Path | None:
         return None
     candidate = run_dir.parents[2] / "models" / run_dir.parent.name / run_dir.name
     return candidate if candidate.is_dir() else None
-
-
-if __name__ == "__main__":
-    from absl import app, flags
-
-    flags.DEFINE_string("run_dir", None, "Run image folder, e.g. gen_img/mnist/dcgan_gan_28px.")
-    flags.DEFINE_string(
-        "model_dir",
-        None,
-        "Model folder with history.csv / metrics.jsonl (default: models/<dataset>/<run> "
-        "beside gen_img, if it exists).",
-    )
-    flags.mark_flag_as_required("run_dir")
-    FLAGS = flags.FLAGS
-
-    def main(argv: list[str]) -> None:
-        del argv
-        model_dir = FLAGS.model_dir or guess_model_dir(FLAGS.run_dir)
-        for name, path in build_run_report(FLAGS.run_dir, model_dir).items():
-            print(f"{name}: {path}")
-
-    app.run(main)

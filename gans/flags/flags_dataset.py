@@ -18,10 +18,11 @@ import glob
 import re
 from pathlib import Path
 
-from gans.core.dataset_spec import DatasetSpec
+from gans.core.dataset_spec import DatasetSpec, dataset_factory
 from gans.core.errors import MissingDataError
 from gans.core.folder_converter import ConvertOptions, convert_folder
 from gans.core.recommended import SMALL_SET_DEFAULTS
+from gans.flags.flags_provider import provide_flags
 
 GEMOJIONE_GLOB = "/usr/share/rubygems-integration/all/gems/gemojione-*/assets"
 MISSING_HINT = "apt-get install ruby-gemojione, or pass --source_dir=FOLDER of flag images"
@@ -59,6 +60,7 @@ def convert_flags(source_dir: str | None, out_dir: Path, options: ConvertOptions
     return convert_folder(source, out_dir, "flags", options, select, MISSING_HINT)
 
 
+@dataset_factory
 def flags_spec() -> DatasetSpec:
     return DatasetSpec(
         name="flags",
@@ -70,4 +72,5 @@ def flags_spec() -> DatasetSpec:
         batch_size=32,
         epochs=1000,
         train_defaults=SMALL_SET_DEFAULTS,
+        provider=provide_flags,
     )

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from gans.core.dataset_spec import DatasetSpec, folder_dataset
+from gans.core.dataset_spec import DatasetSpec, dataset_factory, folder_dataset
 from gans.core.recommended import SMALL_SET_DEFAULTS
+from gans.magic.magic_provider import provide_magic
 
 
+@dataset_factory
 def magic_spec() -> DatasetSpec:
     return folder_dataset(
         "magic",
@@ -28,4 +30,5 @@ def magic_spec() -> DatasetSpec:
         batch_size=64,
         epochs=200,
         train_defaults=SMALL_SET_DEFAULTS,
+        provider=provide_magic,
     )

@@ -15,10 +15,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from gans.core.dataset_spec import DatasetSpec, folder_dataset
+from gans.core.dataset_spec import DatasetSpec, dataset_factory, folder_dataset
 from gans.core.recommended import SMALL_SET_DEFAULTS
+from gans.pokemon.pokemon_provider import provide_pokemon
 
 
+@dataset_factory
 def pokemon_spec() -> DatasetSpec:
     return folder_dataset(
         "pokemon",
@@ -34,4 +36,5 @@ def pokemon_spec() -> DatasetSpec:
         batch_size=64,
         epochs=500,
         train_defaults=SMALL_SET_DEFAULTS,
+        provider=provide_pokemon,
     )

@@ -11,10 +11,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from gans.core.dataset_spec import DatasetSpec, folder_dataset
+from gans.core.dataset_spec import DatasetSpec, dataset_factory, folder_dataset
 from gans.core.recommended import SMALL_SET_DEFAULTS
+from gans.yugioh.yugioh_provider import provide_yugioh
 
 
+@dataset_factory
 def yugioh_spec() -> DatasetSpec:
     return folder_dataset(
         "yugioh",
@@ -29,4 +31,5 @@ def yugioh_spec() -> DatasetSpec:
         batch_size=64,
         epochs=200,
         train_defaults=SMALL_SET_DEFAULTS,
+        provider=provide_yugioh,
     )

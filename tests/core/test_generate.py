@@ -235,7 +235,7 @@ def test_conditional_generator_labels_walks_and_export(tmp_path, experiment):
 def _cli(*args, cwd):
     env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3", PYTHONPATH=str(REPO))
     return subprocess.run(
-        [sys.executable, "-m", "gans.core.generate", *args],
+        [sys.executable, "-m", "gans.cli", "generate", *args],
         cwd=cwd,
         env=env,
         capture_output=True,

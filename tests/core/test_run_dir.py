@@ -290,7 +290,8 @@ def _evaluate(model_dir: Path, cwd: Path) -> subprocess.CompletedProcess:
         [
             sys.executable,
             "-m",
-            "gans.core.evaluation",
+            "gans.cli",
+            "evaluate",
             f"--model_dir={model_dir}",
             "--extractor=none",
             "--num_samples=16",
