@@ -52,6 +52,20 @@ class EpochImages(keras.callbacks.Callback):
                 tf.summary.image("samples", grid[None], step=epoch + 1)
 
 
+class PeriodicReport(keras.callbacks.Callback):
+    """Rebuild the run report (``build()``) every ``every`` epochs, after the evaluation and
+    the history row of that epoch, so a run still going, or killed, has a recent page."""
+
+    def __init__(self, build, every: int) -> None:
+        super().__init__()
+        self.build = build
+        self.every = every
+
+    def on_epoch_end(self, epoch: int, logs=None) -> None:
+        if self.every > 0 and (epoch + 1) % self.every == 0:
+            self.build()
+
+
 class EpochCheckpoint(keras.callbacks.Callback):
     """Save a ``tf.train.Checkpoint`` (nets, optimizers, schedule, RNG, epoch) every N epochs.
 

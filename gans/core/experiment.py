@@ -301,9 +301,18 @@ class GANExperiment:
         except KeyboardInterrupt:
             saved = self.checkpoints.save_on_interrupt()
             raise Interrupted(f"interrupted; {saved}. Run the same command to resume") from None
-        if self.chief:
-            self.run.report(announce=True)
+        finally:  # also after Ctrl-C, a divergence stop or any error: the page shows it
+            if self.chief:
+                self._final_report()
         return {k: v[-1] for k, v in history.history.items()}
+
+    def _final_report(self) -> None:
+        """Build the run report at the end of ``fit``, however it ended; a failure to build
+        it is one line and never hides why training stopped."""
+        try:
+            self.run.report(announce=True)
+        except Exception as err:
+            print(f"run report not rebuilt ({type(err).__name__}: {err})")
 
     # --- use --------------------------------------------------------------------------------
     def evaluate(self, num_samples: int = 1000, extractor: str = "classifier", **kwargs) -> dict:

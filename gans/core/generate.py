@@ -23,6 +23,7 @@ from PIL import Image
 from gans.core.errors import DataError
 from gans.core.experiment import GANExperiment
 from gans.core.image_grid import save_grid, save_image_atomic, tile, to_uint8
+from gans.core.progress import Progress
 
 GRID_NAME = "grid.png"
 GRID_CAP = 1024  # images drawn in grid.png at most (more makes a picture too big to open)
@@ -187,15 +188,17 @@ def stream_images(
     digits = max(4, len(str(num_images - 1)))
     written: list[Path] = []
     kept: list[np.ndarray] = []
-    for i in range(0, num_images, batch_size):
-        batch_labels = None if all_labels is None else all_labels[i : i + batch_size]
-        images = sample(experiment, noise[i : i + batch_size], batch_labels, batch_size)
-        if individual:
-            for j, image in enumerate(images):
-                path = out / f"{prefix}_{i + j:0{digits}d}.png"
-                written.append(save_image_atomic(to_pil(image), path, format="PNG"))
-        if grid and sum(len(k) for k in kept) < GRID_CAP:
-            kept.append(images[: GRID_CAP - sum(len(k) for k in kept)])
+    with Progress("generating", total=num_images) as progress:
+        for i in range(0, num_images, batch_size):
+            batch_labels = None if all_labels is None else all_labels[i : i + batch_size]
+            images = sample(experiment, noise[i : i + batch_size], batch_labels, batch_size)
+            if individual:
+                for j, image in enumerate(images):
+                    path = out / f"{prefix}_{i + j:0{digits}d}.png"
+                    written.append(save_image_atomic(to_pil(image), path, format="PNG"))
+            if grid and sum(len(k) for k in kept) < GRID_CAP:
+                kept.append(images[: GRID_CAP - sum(len(k) for k in kept)])
+            progress.update(len(images))
     note = None
     if grid and kept:
         shown = np.concatenate(kept)

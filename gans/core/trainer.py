@@ -5,6 +5,7 @@ checkpoints, progress).
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import logging
 import sys
@@ -21,6 +22,7 @@ from gans.core.callbacks import (
     EpochCheckpoint,
     EpochImages,
     EpochTensorBoard,
+    PeriodicReport,
     Throughput,
 )
 from gans.core.checkpoints import RunCheckpoint
@@ -122,6 +124,20 @@ def build_gan(config: TrainConfig, num_classes: int = 0) -> GAN:
     return gan
 
 
+# Not hyperparameters: where things are written, and the flags as text.
+_NOT_HPARAMS = frozenset({"data_dir", "source_dir", "model_dir", "gen_dir", "flags_text"})
+
+
+def hparams_of(config: TrainConfig) -> dict:
+    """The config as TensorBoard HParams: set values only; ranges as text."""
+    out = {}
+    for name, value in dataclasses.asdict(config).items():
+        if name in _NOT_HPARAMS or value is None:
+            continue
+        out[name] = value if isinstance(value, bool | int | float | str) else str(value)
+    return out
+
+
 def fixed_noise(config: TrainConfig) -> np.ndarray:
     """The noise of the epoch grids: a function of the seed only, so resumes match."""
     rng = np.random.default_rng(config.seed + 12345)
@@ -172,8 +188,15 @@ class Trainer:
 
     def _output_callbacks(self, run: RunDirectory, real_sample) -> list[keras.callbacks.Callback]:
         """What only the chief writes: epoch grids, evaluation, history, TensorBoard."""
+        from tensorboard.plugins.hparams import api as hp
+
         c = self.config
-        writer = tf.summary.create_file_writer(str(run.model_dir / "images"))
+        # One TensorBoard run per training run: Keras's scalars, the epoch grids, the
+        # evaluation and the HParams all go to <model_dir>/tensorboard/train.
+        log_dir = run.model_dir / "tensorboard"
+        writer = tf.summary.create_file_writer(str(log_dir / "train"))
+        with writer.as_default():
+            hp.hparams(hparams_of(c), trial_id=f"{c.dataset}/{c.run_name}")
         callbacks = [
             EpochImages(
                 self.gan.generate,
@@ -197,7 +220,8 @@ class Trainer:
             )
         callbacks += [
             keras.callbacks.CSVLogger(str(run.model_dir / "history.csv"), append=True),
-            EpochTensorBoard(log_dir=str(run.model_dir / "tensorboard"), write_graph=False),
+            EpochTensorBoard(log_dir=str(log_dir), write_graph=False),
+            PeriodicReport(run.report, c.eval_every),  # last: after that epoch's files
         ]
         return callbacks
 
