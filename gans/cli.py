@@ -244,14 +244,9 @@ def data_service(argv: list[str] | None = None) -> None:
 def tool_folder(name: str) -> Path:
     """Where the packaged command-line tools are: ``gans/tools/<name>`` in an installed
     wheel, the repo's own folder in a checkout."""
-    from importlib import resources
-
-    try:
-        folder = Path(str(resources.files(f"gans.tools.{name}")))
-        if folder.is_dir():
-            return folder
-    except ModuleNotFoundError:
-        pass
+    installed = Path(__file__).resolve().parent / "tools" / name
+    if installed.is_dir():
+        return installed
     return Path(__file__).resolve().parents[1] / REPO_FOLDERS[name]
 
 

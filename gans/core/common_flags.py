@@ -124,10 +124,7 @@ def help_text(doc: str | None = None) -> str:
                 default = str(default).lower()
             prefix = "--[no]" if isinstance(flag.default, bool) else "--"
             out.append(f"  {prefix}{name} (default: {'none' if default is None else default})")
-            detail = flag.help
-            if getattr(flag.parser, "enum_values", None):
-                detail += f" One of: {', '.join(flag.parser.enum_values)}."
-            out.append(_wrap(detail, "      "))
+            out.append(_wrap(flag.help, "      "))
         out.append("")
     out.append("--flagfile=FILE reads flags from a file; --helpfull lists absl's and TF's flags.")
     return "\n".join(out)
@@ -138,16 +135,14 @@ def packaged_flagfile(name: str) -> str:
     shipped with the package (``recommended_pokemon`` or ``recommended_pokemon.flags``)."""
     if Path(name).exists():
         return name
-    from importlib import resources
+    import gans
 
-    try:
-        folder = resources.files("gans.flagfiles")
-    except ModuleNotFoundError:  # a checkout that is not installed: the repo's flags/
-        folder = Path(__file__).resolve().parents[2] / "flags"
-    for candidate in (name, f"{name}.flags"):
-        path = folder / Path(candidate).name
-        if path.is_file():
-            return str(path)
+    package = Path(gans.__file__).resolve().parent
+    for folder in (package / "flagfiles", package.parent / "flags"):  # wheel, checkout
+        for candidate in (name, f"{name}.flags"):
+            path = folder / Path(candidate).name
+            if path.is_file():
+                return str(path)
     return name
 
 
