@@ -169,7 +169,7 @@ def fastgan_generator(
 def fastgan_discriminator(
     image_size: int, channels: int, opts: NetworkOptions = DEFAULT_OPTIONS
 ) -> keras.Model:
-    """FastGAN discriminator with its decoders and ``reconstruct``; see ``gans.core.fastgan``."""
+    """FastGAN discriminator with its decoders and ``reconstruct`` (the ``fastgan`` module)."""
     from gans.core import fastgan
 
     return fastgan.fastgan_discriminator(image_size, channels, opts)

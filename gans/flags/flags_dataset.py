@@ -7,9 +7,8 @@ and 256 the SVGs are rendered instead, so nothing is upscaled), **RGBA kept** (4
 the transparent outside of the circle is part of the image; ``--channels=3
 --background=R,G,B`` composites instead), batch 32 (8 steps per epoch on 257 images),
 many epochs; DiffAugment + EMA against the collapse the original project saw at 64 px, and
-half-width nets (``--width=32``): at equal CPU time they take ~3x the steps, and with
-DiffAugment + EMA they reach 2.3x the plain DCGAN's SWD without collapse on 3 of 3
-seeds (docs/ablation.md; half width *without* them collapsed on 1 of 3).
+half-width nets (``--width=32``: more steps in the same CPU time). What these score
+against the plain DCGAN, and why half width needs the other two: docs/ablation.md.
 """
 
 from __future__ import annotations
