@@ -22,7 +22,7 @@ from PIL import Image
 
 from gans.core.errors import DataError
 from gans.core.experiment import GANExperiment
-from gans.core.image_grid import save_grid, save_image_atomic, tile, to_uint8
+from gans.core.image_grid import save_gif, save_grid, save_image_atomic, tile, to_uint8
 from gans.core.progress import Progress
 
 GRID_NAME = "grid.png"
@@ -298,18 +298,7 @@ def interpolation_gif(
     images = sample(experiment, noise.reshape(frames_n * walks, noise_dim), walk_labels)
     pixels = to_uint8(images).reshape((frames_n, walks, *images.shape[1:]))
     frames = [_gif_frame(p, min_side) for p in pixels]
-    out = Path(out_path)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    return save_image_atomic(
-        frames[0],
-        out,
-        format="GIF",
-        save_all=True,
-        append_images=frames[1:],
-        duration=duration_ms,
-        loop=0,
-        disposal=1,
-    )
+    return save_gif(frames, out_path, duration_ms)
 
 
 # --- export ---------------------------------------------------------------------------------

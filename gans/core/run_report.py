@@ -28,7 +28,7 @@ from urllib.parse import quote
 
 from PIL import Image, ImageDraw, ImageFont
 
-from gans.core.image_grid import save_image_atomic
+from gans.core.image_grid import save_gif, save_image_atomic
 
 EPOCH_IMAGE_RE = re.compile(r"^(?P<prefix>.+)_epoch_(?P<epoch>\d+)\.png$")
 
@@ -173,19 +173,7 @@ def make_progress_gif(
 
     durations = [duration_ms] * len(frames)
     durations[-1] = max(duration_ms, final_hold_ms)
-    out = run_dir / out_name
-    tmp = _atomic_tmp(out)
-    frames[0].save(
-        tmp,
-        format="GIF",
-        save_all=True,
-        append_images=frames[1:],
-        duration=durations,
-        loop=0,
-        disposal=1,
-    )
-    os.replace(tmp, out)
-    return out
+    return save_gif(frames, run_dir / out_name, durations)
 
 
 # --- history.csv ----------------------------------------------------------------------------

@@ -86,14 +86,10 @@ def build_gan(config: TrainConfig, num_classes: int = 0) -> GAN:
     """The compiled ``GAN`` of a resolved config (call under the strategy's scope)."""
     c = config
     keras.utils.set_random_seed(c.seed)
-    opts = NetworkOptions(
-        width=c.width,
-        upsample=c.upsample,
-        d_norm=c.d_norm,
-        spectral_norm=c.spectral_norm,
-        minibatch_std=c.minibatch_std,
-        minibatch_disc=c.minibatch_disc,
-    )
+    # The network knobs the config sets have the same names in both (width, upsample,
+    # d_norm, spectral_norm, minibatch_std, minibatch_disc); the rest keep their defaults.
+    names = {f.name for f in dataclasses.fields(NetworkOptions)} & set(dataclasses.asdict(c))
+    opts = NetworkOptions(**{name: getattr(c, name) for name in sorted(names)})
     generator, discriminator = build_networks(
         c.network, c.image_size, c.channels, c.noise_dim, opts, num_classes
     )
