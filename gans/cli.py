@@ -21,8 +21,8 @@ import runpy
 import sys
 from pathlib import Path
 
-from gans.core.common_flags import FLAGS, define_flag, run_app
 from gans.core.errors import DataError, MissingDataError
+from gans.core.run.common_flags import FLAGS, define_flag, run_app
 
 REPO_FOLDERS = {"preprocess": "preprocess", "crawler": "datasets/crawler"}
 
@@ -49,7 +49,7 @@ def _usage(command: str, name: str) -> str:
 
 def train(argv: list[str] | None = None) -> None:
     """``gans-train DATASET [flags]``: the dataset's entry script, by name."""
-    from gans.core.entry import run_training
+    from gans.core.run.entry import run_training
     from gans.registry import get_spec
 
     name, argv = _dataset_argv("gans-train", argv)
@@ -59,7 +59,7 @@ def train(argv: list[str] | None = None) -> None:
 
 def convert(argv: list[str] | None = None) -> None:
     """``gans-convert DATASET [flags]``: convert a dataset without training."""
-    from gans.core.entry import run_conversion
+    from gans.core.run.entry import run_conversion
     from gans.registry import get_spec
 
     name, argv = _dataset_argv("gans-convert", argv)
@@ -68,7 +68,7 @@ def convert(argv: list[str] | None = None) -> None:
 
 
 def _experiment(model_dir: str | None, **overrides):
-    from gans.core.experiment import GANExperiment
+    from gans.core.run.experiment import GANExperiment
     from gans.registry import get_spec
 
     if not model_dir:
@@ -80,7 +80,7 @@ def generate(argv: list[str] | None = None) -> None:
     """``gans-generate --model_dir=DIR``: sample ``--num`` images (and optionally a walk
     GIF and an export) from a trained model; default ``--out_dir`` is
     ``<gen_dir>/<run_name>/generated/``."""
-    from gans.core import generate as gen
+    from gans.core.run import generate as gen
 
     group = "generate"
     define_flag("string", "model_dir", None, "Trained model directory (holds config.json).", group)
@@ -167,7 +167,7 @@ def evaluate(argv: list[str] | None = None) -> None:
     define_flag("integer", "seed", 0, "Sampling seed.", group)
 
     def main(argv: list[str]) -> None:
-        from gans.core.evaluation import evaluate_experiment
+        from gans.core.metrics.evaluation import evaluate_experiment
 
         f = FLAGS
         experiment = _experiment(f.model_dir, strategy="one_device")
@@ -201,7 +201,7 @@ def report(argv: list[str] | None = None) -> None:
     )
 
     def main(argv: list[str]) -> None:
-        from gans.core.run_report import build_run_report, guess_model_dir
+        from gans.core.report.run_report import build_run_report, guess_model_dir
 
         del argv
         if not FLAGS.run_dir:

@@ -8,8 +8,8 @@ import pytest
 import tensorflow as tf
 from absl import flags
 
-from gans.core.common_flags import config_from_flags, define_common_flags
-from gans.core.experiment import GANExperiment
+from gans.core.run.common_flags import config_from_flags, define_common_flags
+from gans.core.run.experiment import GANExperiment
 from gans.registry import SPECS, get_spec
 from tests.testing_utils import REPO
 
@@ -93,8 +93,8 @@ def test_original_experiments_pin_what_the_dataset_defaults_change():
 def test_recommended_flagfile_is_the_datasets_defaults(parser, path):
     """A dataset's defaults are its recommended settings: its ``recommended_`` flagfile
     (kept for reference and for older commands) resolves to the same config as no flags."""
-    from gans.core.common_flags import set_defaults
-    from gans.core.experiment import resolve
+    from gans.core.run.common_flags import set_defaults
+    from gans.core.run.experiment import resolve
 
     package = script_of(path)
     parser.unparse_flags()
@@ -118,8 +118,8 @@ def test_recommended_flagfile_is_the_datasets_defaults(parser, path):
 
 def test_train_config_is_what_the_entry_script_runs(parser):
     """``spec.train_config()`` equals the config the entry script builds from no flags."""
-    from gans.core.common_flags import set_defaults
-    from gans.core.experiment import resolve
+    from gans.core.run.common_flags import set_defaults
+    from gans.core.run.experiment import resolve
 
     for name in SPECS:
         spec = get_spec(name)

@@ -15,11 +15,11 @@ from pathlib import Path
 import numpy as np
 
 from gans.cifar10.cifar10_provider import provide_cifar10
-from gans.core.dataset_spec import DatasetSpec, dataset_factory
+from gans.core.data.dataset_spec import DatasetSpec, dataset_factory
+from gans.core.data.folder_converter import ConvertOptions
+from gans.core.data.tfds_source import tfds_records
+from gans.core.data.tfrecord_writer import ImageRecord, write_tfrecords
 from gans.core.errors import DataError, MissingDataError
-from gans.core.folder_converter import ConvertOptions
-from gans.core.tfds_source import tfds_records
-from gans.core.tfrecord_writer import ImageRecord, write_tfrecords
 
 BATCHES = [f"data_batch_{i}" for i in range(1, 6)]
 OFFLINE_HINT = "offline, pass --source_dir=DIR holding data_batch_1 … data_batch_5"

@@ -11,7 +11,7 @@ import os
 
 import tensorflow as tf
 
-from gans.core.provider import provide_dataset
+from gans.core.data.provider import provide_dataset
 
 
 def provide_cifar10(

@@ -3,7 +3,7 @@
     python gans/image_folder/image_folder_gan.py --source_dir=my_pictures/ --name=forest
 
 Defaults: 64 px RGB, center-cropped, batch 64, 200 epochs, and the small-set defaults
-(half-width nets, DiffAugment + EMA; gans/core/recommended.py), since most such folders
+(half-width nets, DiffAugment + EMA; gans/core/run/recommended.py), since most such folders
 hold hundreds to a few thousand pictures.
 """
 
@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from gans.core.dataset_spec import DatasetSpec, dataset_factory, folder_dataset
+from gans.core.data.dataset_spec import DatasetSpec, dataset_factory, folder_dataset
 from gans.core.errors import MissingDataError
-from gans.core.recommended import SMALL_SET_DEFAULTS
+from gans.core.run.recommended import SMALL_SET_DEFAULTS
 
 
 def _no_default(options) -> Path:
@@ -38,7 +38,7 @@ def image_folder_spec(name: str = "images") -> DatasetSpec:
 
 def define_name_flag() -> None:
     """``--name``, for the image_folder entry scripts (called under ``__main__``)."""
-    from gans.core.common_flags import define_flag
+    from gans.core.run.common_flags import define_flag
 
     define_flag(
         "string",

@@ -8,7 +8,7 @@ from gans.image_folder.image_folder_dataset import define_name_flag, image_folde
 if __name__ == "__main__":
     from absl import flags
 
-    from gans.core.entry import run_training
+    from gans.core.run.entry import run_training
 
     define_name_flag()
     run_training(lambda: image_folder_spec(flags.FLAGS.name), default_spec=image_folder_spec())

@@ -3,15 +3,15 @@
 Defaults, and why: 64 px (128 with ``--image_size``); Scryfall's art crops are landscape
 (about 4:3), so the default center-crops to square (``--fit=pad`` keeps the whole art);
 batch 64; 200 epochs.
-The small-set defaults (half-width nets, DiffAugment + EMA; gans/core/recommended.py).
+The small-set defaults (half-width nets, DiffAugment + EMA; gans/core/run/recommended.py).
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from gans.core.dataset_spec import DatasetSpec, dataset_factory, folder_dataset
-from gans.core.recommended import SMALL_SET_DEFAULTS
+from gans.core.data.dataset_spec import DatasetSpec, dataset_factory, folder_dataset
+from gans.core.run.recommended import SMALL_SET_DEFAULTS
 from gans.magic.magic_provider import provide_magic
 
 

@@ -17,9 +17,9 @@ from pathlib import Path
 
 import numpy as np
 
+from gans.core.data.tfds_source import tfds_records
+from gans.core.data.tfrecord_writer import ImageRecord, write_tfrecords
 from gans.core.errors import DataError, MissingDataError
-from gans.core.tfds_source import tfds_records
-from gans.core.tfrecord_writer import ImageRecord, write_tfrecords
 
 
 @dataclasses.dataclass(frozen=True)
@@ -103,7 +103,7 @@ def convert_mnist(
 
 def define_variant_flag() -> None:
     """``--variant``, for the mnist entry scripts (called under ``__main__``)."""
-    from gans.core.common_flags import define_flag
+    from gans.core.run.common_flags import define_flag
 
     define_flag(
         "enum",
@@ -118,7 +118,7 @@ def define_variant_flag() -> None:
 if __name__ == "__main__":
     from absl import flags
 
-    from gans.core.entry import run_conversion
+    from gans.core.run.entry import run_conversion
     from gans.registry import get_spec
 
     define_variant_flag()

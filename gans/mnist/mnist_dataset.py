@@ -8,7 +8,7 @@ statistics stable), 20 epochs. No DiffAugment or EMA: they do not help on 60k im
 
 from __future__ import annotations
 
-from gans.core.dataset_spec import DatasetSpec, dataset_factory
+from gans.core.data.dataset_spec import DatasetSpec, dataset_factory
 from gans.mnist.mnist_convert import VARIANTS, convert_mnist
 from gans.mnist.mnist_provider import provide_mnist
 

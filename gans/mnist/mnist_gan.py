@@ -10,7 +10,7 @@ from gans.mnist.mnist_dataset import mnist_spec
 if __name__ == "__main__":
     from absl import flags
 
-    from gans.core.entry import run_training
+    from gans.core.run.entry import run_training
 
     define_variant_flag()
     run_training(lambda: mnist_spec(flags.FLAGS.variant), default_spec=mnist_spec())

@@ -14,8 +14,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from gans.core.dataset_spec import DatasetSpec, dataset_factory, folder_dataset
-from gans.core.recommended import SMALL_SET_DEFAULTS
+from gans.core.data.dataset_spec import DatasetSpec, dataset_factory, folder_dataset
+from gans.core.run.recommended import SMALL_SET_DEFAULTS
 from gans.pokemon.pokemon_provider import provide_pokemon
 
 

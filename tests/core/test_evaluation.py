@@ -6,7 +6,7 @@ import sys
 
 import numpy as np
 
-from gans.core.experiment import GANExperiment
+from gans.core.run.experiment import GANExperiment
 from gans.mnist.mnist_dataset import mnist_spec
 from tests.testing_utils import REPO, tiny_config
 

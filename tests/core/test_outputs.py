@@ -8,12 +8,12 @@ import keras
 import pytest
 from absl import flags
 
-from gans.core import common_flags
-from gans.core import run_report as rr
-from gans.core.callbacks import PeriodicReport
 from gans.core.errors import Interrupted
-from gans.core.experiment import GANExperiment
 from gans.core.progress import Progress
+from gans.core.report import run_report as rr
+from gans.core.run import common_flags
+from gans.core.run.callbacks import PeriodicReport
+from gans.core.run.experiment import GANExperiment
 from gans.mnist.mnist_dataset import mnist_spec
 from tests.testing_utils import tiny_config
 

@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from gans.core import run_report as rr
+from gans.core.report import run_report as rr
 
 # Saturated, well-separated colours: one per epoch, easy to find after GIF quantization.
 COLOURS = [

@@ -25,7 +25,7 @@ import tensorflow as tf
 
 from gans.core.errors import DataError
 from gans.core.progress import Progress
-from gans.core.run_lock import pid_alive
+from gans.core.run.run_lock import pid_alive
 
 MANIFEST = "manifest.json"
 

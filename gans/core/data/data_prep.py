@@ -2,7 +2,7 @@
 the chief's conversion on other workers, and hand out batches and real samples.
 
 The batches come from the dataset package's provider (``DatasetSpec.provider``, the shared
-``gans.core.provider.provide_dataset`` by default) or from a tf.data service.
+``gans.core.data.provider.provide_dataset`` by default) or from a tf.data service.
 """
 
 from __future__ import annotations
@@ -14,13 +14,13 @@ from pathlib import Path
 import numpy as np
 import tensorflow as tf
 
-from gans.core.config import TrainConfig
-from gans.core.contact_sheet import write_contact_sheet
-from gans.core.dataset_spec import DatasetSpec
+from gans.core.data.contact_sheet import write_contact_sheet
+from gans.core.data.dataset_spec import DatasetSpec
+from gans.core.data.folder_converter import ConvertOptions
+from gans.core.data.provider import decode_images, verify_records
+from gans.core.data.tfrecord_writer import read_manifest, stale_reason
 from gans.core.errors import DataError, MissingDataError
-from gans.core.folder_converter import ConvertOptions
-from gans.core.provider import decode_images, verify_records
-from gans.core.tfrecord_writer import read_manifest, stale_reason
+from gans.core.run.config import TrainConfig
 
 log = logging.getLogger("gans")
 
@@ -33,7 +33,7 @@ class DataPreparation:
     """The converted records of one dataset in the storage format a config asks for."""
 
     def __init__(self, spec: DatasetSpec, config: TrainConfig, chief: bool = True) -> None:
-        """``config`` is resolved (``gans.core.experiment.resolve``): no ``None`` sizes."""
+        """``config`` is resolved (``gans.core.run.experiment.resolve``): no ``None`` sizes."""
         self.spec = spec
         self.config = config
         self.chief = chief
@@ -115,7 +115,7 @@ class DataPreparation:
             steps_per_epoch_cap=c.steps_per_epoch,
         )
         if c.data_service:
-            from gans.core.data_service import service_dataset
+            from gans.core.data.data_service import service_dataset
 
             job = f"{Path(c.model_dir).resolve()}@{start}"  # one job shared by all trainers
             return service_dataset(strategy, self.tfrecord_dir, c.data_service, job, **common)

@@ -13,11 +13,11 @@ from pathlib import Path
 
 import tensorflow as tf
 
-from gans.core import run_dir as rundir
-from gans.core.augment import AdaptiveAugment
-from gans.core.distribute import worker_model_dir
 from gans.core.errors import DataError, MissingDataError
-from gans.core.gan import GAN
+from gans.core.model.augment import AdaptiveAugment
+from gans.core.model.gan import GAN
+from gans.core.run import run_dir as rundir
+from gans.core.run.distribute import worker_model_dir
 
 
 class RunCheckpoint:

@@ -10,16 +10,16 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from gans.core.folder_converter import ConvertOptions, convert_folder
-from gans.core.provider import provide_dataset
+from gans.core.data.folder_converter import ConvertOptions, convert_folder
+from gans.core.data.provider import provide_dataset
 
 if TYPE_CHECKING:
-    from gans.core.config import TrainConfig
+    from gans.core.run.config import TrainConfig
 
 # convert(source_dir or None, tfrecord_dir, options) -> manifest dict
 Converter = Callable[[str | None, Path, ConvertOptions], dict]
 # provider(tfrecord_dir, global_batch_size=, image_size=, ...) -> (dataset, steps per epoch),
-# with the signature of gans.core.provider.provide_dataset.
+# with the signature of gans.core.data.provider.provide_dataset.
 Provider = Callable[..., tuple]
 
 
@@ -74,7 +74,7 @@ class DatasetSpec:
         A bare ``TrainConfig()`` has the engine's generic defaults instead (no DiffAugment,
         full width), which is what the plain-DCGAN baseline uses.
         """
-        from gans.core.config import TrainConfig
+        from gans.core.run.config import TrainConfig
 
         return TrainConfig(**{**self.default_options(), "dataset": self.name, **overrides})
 

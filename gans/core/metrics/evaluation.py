@@ -21,8 +21,8 @@ from gans.core.errors import DataError
 
 def labelled_classifier(experiment, epochs: int = 3):
     """The dataset's own feature classifier (trained once, kept beside the data)."""
+    from gans.core.data.provider import decode_images
     from gans.core.metrics import ClassifierExtractor, train_feature_classifier
-    from gans.core.provider import decode_images
 
     if not experiment.spec.num_classes:
         return None
@@ -57,13 +57,13 @@ def evaluate_experiment(
     against the same references, e.g. real held-out images for each metric's floor;
     ``save=False`` writes nothing into the model dir.
     """
+    from gans.core.data.provider import verify_records
     from gans.core.metrics import (
         InceptionExtractor,
         evaluate_generator,
         memorization_report,
         save_closest_pairs,
     )
-    from gans.core.provider import verify_records
 
     epochs = experiment.restore(require=True)  # never score random weights
     verify_records(experiment.tfrecord_dir, experiment.config.channels)  # corrupt shards

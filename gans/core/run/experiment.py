@@ -23,24 +23,24 @@ from pathlib import Path
 import numpy as np
 import tensorflow as tf
 
-from gans.core.checkpoints import RunCheckpoint
-from gans.core.config import ConfigError, TrainConfig, validate
-from gans.core.data_prep import DataPreparation
-from gans.core.dataset_spec import DatasetSpec, spec_from_origin
-from gans.core.distribute import get_strategy, is_chief
+from gans.core.data.data_prep import DataPreparation
+from gans.core.data.dataset_spec import DatasetSpec, spec_from_origin
+from gans.core.data.folder_converter import parse_colour
 from gans.core.errors import DataError, Interrupted, MissingDataError
-from gans.core.folder_converter import parse_colour
-from gans.core.losses import get_loss
-from gans.core.networks import check_shape
-from gans.core.run_dir import RunDirectory, checkpoint_numbers, load_saved, prefix
-from gans.core.trainer import Trainer, configure_threads, fixed_noise
+from gans.core.model.losses import get_loss
+from gans.core.model.networks import check_shape
+from gans.core.run.checkpoints import RunCheckpoint
+from gans.core.run.config import ConfigError, TrainConfig, validate
+from gans.core.run.distribute import get_strategy, is_chief
+from gans.core.run.run_dir import RunDirectory, checkpoint_numbers, load_saved, prefix
+from gans.core.run.trainer import Trainer, configure_threads, fixed_noise
 
 SPEC_KEY = "dataset_spec"  # config.json: how to rebuild the run's DatasetSpec
 
 
 def resolve(config: TrainConfig, spec: DatasetSpec) -> TrainConfig:
     """Fill every ``None`` with the dataset's or the loss's default; validate the result
-    (``gans.core.config.validate``, plus what only the dataset can say)."""
+    (``gans.core.run.config.validate``, plus what only the dataset can say)."""
     validate(config)
     loss = get_loss(config.loss)
     image_size = config.image_size or spec.image_size
@@ -253,7 +253,7 @@ class GANExperiment:
     def _apply_resume_changes(self, start: int) -> None:
         """Settings changed on resume: learning rates go into the restored optimizers
         (the rest is read from the config as the run goes); each change is one line."""
-        from gans.core.run_dir import describe_changes
+        from gans.core.run.run_dir import describe_changes
 
         changes = self.resume_changes
         if not changes:
@@ -317,8 +317,8 @@ class GANExperiment:
     # --- use --------------------------------------------------------------------------------
     def evaluate(self, num_samples: int = 1000, extractor: str = "classifier", **kwargs) -> dict:
         """FID/KID (classifier or Inception features), SWD, diversity, mode coverage and a
-        memorization report of the latest checkpoint; see ``gans.core.evaluation``."""
-        from gans.core.evaluation import evaluate_experiment
+        memorization report of the latest checkpoint; see ``gans.core.metrics.evaluation``."""
+        from gans.core.metrics.evaluation import evaluate_experiment
 
         return evaluate_experiment(self, num_samples, extractor=extractor, **kwargs)
 

@@ -14,8 +14,8 @@ from pathlib import Path
 import numpy as np
 import tensorflow as tf
 
+from gans.core.data.tfrecord_writer import read_manifest
 from gans.core.errors import DataError, MissingDataError
-from gans.core.tfrecord_writer import read_manifest
 
 DATA_AUGMENTATIONS = ("flip", "rotate", "shift", "zoom")
 

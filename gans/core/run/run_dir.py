@@ -20,8 +20,8 @@ import re
 import time
 from pathlib import Path
 
-from gans.core.config import TrainConfig
 from gans.core.errors import DataError
+from gans.core.run.config import TrainConfig
 
 STATE_FILE = "checkpoint"
 _INDEX_RE = re.compile(r"^ckpt-(\d+)\.index$")
@@ -281,7 +281,7 @@ class RunDirectory:
         over the lock of a run that is gone."""
         import contextlib
 
-        from gans.core.run_lock import RunLock
+        from gans.core.run.run_lock import RunLock
 
         @contextlib.contextmanager
         def held():
@@ -316,7 +316,7 @@ class RunDirectory:
     ) -> None:
         """``config.json`` (with the ``history`` of changes on resume and ``extra`` keys),
         ``flags.txt`` and, once, ``reals.png`` (``reals(n)`` gives ``n`` real images)."""
-        from gans.core.image_grid import save_grid
+        from gans.core.report.image_grid import save_grid
 
         self.image_dir.mkdir(parents=True, exist_ok=True)
         self.model_dir.mkdir(parents=True, exist_ok=True)
@@ -352,7 +352,7 @@ class RunDirectory:
 
     def report(self, announce: bool = False) -> dict:
         """Build the run report (``index.html``, GIF, curves) from what is on disk now."""
-        from gans.core.run_report import build_run_report
+        from gans.core.report.run_report import build_run_report
 
         report = build_run_report(self.image_dir, self.model_dir)
         if announce and "index" in report:

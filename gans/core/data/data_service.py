@@ -26,8 +26,7 @@ from pathlib import Path
 
 import tensorflow as tf
 
-from gans.core.errors import MissingDataError
-from gans.core.provider import (
+from gans.core.data.provider import (
     batch_noise,
     dataset_info,
     decode_pixels,
@@ -35,6 +34,7 @@ from gans.core.provider import (
     steps_per_epoch,
     to_unit_range,
 )
+from gans.core.errors import MissingDataError
 
 SERVICE_PREFIX = "grpc://"
 

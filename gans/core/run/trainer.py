@@ -14,8 +14,13 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from gans.core.augment import AdaptiveAugment, diff_augment
-from gans.core.callbacks import (
+from gans.core.metrics.training_eval import TrainingEvaluation
+from gans.core.model.augment import AdaptiveAugment, diff_augment
+from gans.core.model.gan import GAN
+from gans.core.model.labels import LabelPolicy
+from gans.core.model.networks import NetworkOptions, build_networks
+from gans.core.model.schedule import ScheduleConfig
+from gans.core.run.callbacks import (
     AsyncProgbar,
     CpuBudget,
     DivergenceGuard,
@@ -25,14 +30,9 @@ from gans.core.callbacks import (
     PeriodicReport,
     Throughput,
 )
-from gans.core.checkpoints import RunCheckpoint
-from gans.core.config import TrainConfig
-from gans.core.gan import GAN
-from gans.core.labels import LabelPolicy
-from gans.core.networks import NetworkOptions, build_networks
-from gans.core.run_dir import RunDirectory
-from gans.core.schedule import ScheduleConfig
-from gans.core.training_eval import TrainingEvaluation
+from gans.core.run.checkpoints import RunCheckpoint
+from gans.core.run.config import TrainConfig
+from gans.core.run.run_dir import RunDirectory
 
 log = logging.getLogger("gans")
 

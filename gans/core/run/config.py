@@ -1,7 +1,7 @@
 """The one definition of a run's settings: ``TrainConfig``, its help text and its checks.
 
 Every field carries its help text and flag group in ``metadata``; the absl flags of the
-entry scripts are generated from these fields (``gans.core.common_flags``), so a default
+entry scripts are generated from these fields (``gans.core.run.common_flags``), so a default
 lives in one place. ``validate`` is the one place that checks values; it raises
 ``ConfigError`` with a one-line message naming the flag. A dataset's recommended settings
 are its ``DatasetSpec`` defaults, applied on top of these generic ones.
@@ -18,13 +18,13 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from gans.core.data_service import is_service_address
-from gans.core.distribute import STRATEGIES
+from gans.core.data.data_service import is_service_address
+from gans.core.data.folder_converter import parse_colour
+from gans.core.data.provider import DATA_AUGMENTATIONS
 from gans.core.errors import UserError
-from gans.core.folder_converter import parse_colour
-from gans.core.losses import LOSSES
-from gans.core.networks import NETWORKS, SUPPORTED_SIZES
-from gans.core.provider import DATA_AUGMENTATIONS
+from gans.core.model.losses import LOSSES
+from gans.core.model.networks import NETWORKS, SUPPORTED_SIZES
+from gans.core.run.distribute import STRATEGIES
 
 GROUPS = ("data", "model", "tricks", "training", "output", "distribution")
 AUGMENT_POLICY = ("color", "translation", "cutout")

@@ -12,7 +12,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from gans.core.common_flags import (
+from gans.core.data.contact_sheet import write_contact_sheet
+from gans.core.data.data_prep import DataPreparation
+from gans.core.data.dataset_spec import DatasetSpec
+from gans.core.run.common_flags import (
     FLAGS,
     config_from_flags,
     define_common_flags,
@@ -20,10 +23,7 @@ from gans.core.common_flags import (
     run_app,
     set_defaults,
 )
-from gans.core.contact_sheet import write_contact_sheet
-from gans.core.data_prep import DataPreparation
-from gans.core.dataset_spec import DatasetSpec
-from gans.core.experiment import GANExperiment, resolve
+from gans.core.run.experiment import GANExperiment, resolve
 
 SpecFactory = Callable[[], DatasetSpec]
 

@@ -21,9 +21,9 @@ import numpy as np
 from PIL import Image
 
 from gans.core.errors import DataError
-from gans.core.experiment import GANExperiment
-from gans.core.image_grid import save_gif, save_grid, save_image_atomic, tile, to_uint8
 from gans.core.progress import Progress
+from gans.core.report.image_grid import save_gif, save_grid, save_image_atomic, tile, to_uint8
+from gans.core.run.experiment import GANExperiment
 
 GRID_NAME = "grid.png"
 GRID_CAP = 1024  # images drawn in grid.png at most (more makes a picture too big to open)

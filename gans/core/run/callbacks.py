@@ -10,7 +10,7 @@ import numpy as np
 import tensorflow as tf
 
 from gans.core.errors import DivergenceError, UserError
-from gans.core.image_grid import save_grid
+from gans.core.report.image_grid import save_grid
 
 
 class EpochImages(keras.callbacks.Callback):

@@ -68,7 +68,7 @@ import keras
 import tensorflow as tf
 from keras import layers, ops
 
-from gans.core.gan_layers import NetworkOptions, batch_norm, spectral_norm
+from gans.core.model.gan_layers import NetworkOptions, batch_norm, spectral_norm
 
 FASTGAN_SIZES = (32, 64, 128, 256)
 

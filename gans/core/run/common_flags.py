@@ -4,7 +4,7 @@ Entry scripts call ``define_common_flags()`` under ``__main__`` (never at import
 library module), change defaults with ``set_defaults``, and hand ``main`` to ``run_app``,
 which turns flags into a frozen ``TrainConfig`` (``config_from_flags``). Each flag's type,
 default, help text and group come from the ``TrainConfig`` field of the same name; values
-are checked by ``gans.core.config.validate``, and a bad one exits with one line.
+are checked by ``gans.core.run.config.validate``, and a bad one exits with one line.
 ``--help`` lists the suite's flags by group with their defaults; ``--helpfull`` is absl's.
 """
 
@@ -20,8 +20,8 @@ from pathlib import Path
 import tensorflow as tf
 from absl import app, flags, logging
 
-from gans.core.config import GROUPS, ConfigError, TrainConfig, flag_fields, validate
 from gans.core.errors import Interrupted, UserError
+from gans.core.run.config import GROUPS, ConfigError, TrainConfig, flag_fields, validate
 
 FLAGS = flags.FLAGS
 

@@ -28,7 +28,7 @@ from urllib.parse import quote
 
 from PIL import Image, ImageDraw, ImageFont
 
-from gans.core.image_grid import save_gif, save_image_atomic
+from gans.core.report.image_grid import save_gif, save_image_atomic
 
 EPOCH_IMAGE_RE = re.compile(r"^(?P<prefix>.+)_epoch_(?P<epoch>\d+)\.png$")
 

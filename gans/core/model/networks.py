@@ -14,7 +14,7 @@ from collections.abc import Callable
 import keras
 from keras import layers
 
-from gans.core.gan_layers import NetworkOptions, batch_norm
+from gans.core.model.gan_layers import NetworkOptions, batch_norm
 
 DEFAULT_OPTIONS = NetworkOptions()  # frozen: safe as a default argument
 
@@ -39,7 +39,7 @@ def _base_and_upsamples(image_size: int) -> tuple[int, int]:
 
 def _maybe_sn(layer: layers.Layer, opts: NetworkOptions) -> layers.Layer:
     """Spectral normalization as a reparametrization W/σ(W) (see gan_layers.SpectralNorm)."""
-    from gans.core.gan_layers import spectral_norm
+    from gans.core.model.gan_layers import spectral_norm
 
     return spectral_norm(layer, enabled=opts.spectral_norm)
 
@@ -57,12 +57,12 @@ def _d_norm(opts: NetworkOptions) -> layers.Layer | None:
 def _d_head(x, opts: NetworkOptions):
     """Flatten (+ optional minibatch features) → one float32 logit."""
     if opts.minibatch_std and len(x.shape) == 4:
-        from gans.core.gan_layers import MinibatchStdDev
+        from gans.core.model.gan_layers import MinibatchStdDev
 
         x = MinibatchStdDev()(x)
     x = layers.Flatten()(x)
     if opts.minibatch_disc > 0:
-        from gans.core.gan_layers import MinibatchDiscrimination
+        from gans.core.model.gan_layers import MinibatchDiscrimination
 
         x = MinibatchDiscrimination(num_kernels=opts.minibatch_disc, kernel_dim=5)(x)
     x = layers.Identity(name="features")(x)
@@ -160,8 +160,8 @@ def fc_discriminator(
 def fastgan_generator(
     image_size: int, channels: int, noise_dim: int, opts: NetworkOptions = DEFAULT_OPTIONS
 ) -> keras.Model:
-    """FastGAN generator (Liu et al., ICLR 2021); see ``gans.core.fastgan``."""
-    from gans.core import fastgan  # lazy: fastgan imports this module
+    """FastGAN generator (Liu et al., ICLR 2021); see ``gans.core.model.fastgan``."""
+    from gans.core.model import fastgan  # lazy: fastgan imports this module
 
     return fastgan.fastgan_generator(image_size, channels, noise_dim, opts)
 
@@ -170,7 +170,7 @@ def fastgan_discriminator(
     image_size: int, channels: int, opts: NetworkOptions = DEFAULT_OPTIONS
 ) -> keras.Model:
     """FastGAN discriminator with its decoders and ``reconstruct`` (the ``fastgan`` module)."""
-    from gans.core import fastgan
+    from gans.core.model import fastgan
 
     return fastgan.fastgan_discriminator(image_size, channels, opts)
 
