@@ -220,8 +220,8 @@ def trained_and_scored(dataset: str, arm: str, seed: int, work: Path) -> dict[fl
 
 def score(model_dir: str) -> dict:
     """Scores a trained model dir's generator."""
-    from gans.core.evaluation import evaluate_experiment
-    from gans.core.experiment import GANExperiment
+    from gans.core.metrics.evaluation import evaluate_experiment
+    from gans.core.run.experiment import GANExperiment
 
     experiment = GANExperiment.from_model_dir(model_dir, strategy="one_device")
     return evaluate_experiment(experiment, num_samples=FLAGS.num_samples, seed=123)
@@ -237,8 +237,8 @@ def score_real(model_dir: str) -> dict:
     """
     import numpy as np
 
-    from gans.core.evaluation import evaluate_experiment
-    from gans.core.experiment import GANExperiment
+    from gans.core.metrics.evaluation import evaluate_experiment
+    from gans.core.run.experiment import GANExperiment
 
     experiment = GANExperiment.from_model_dir(model_dir, strategy="one_device")
     rng = np.random.default_rng(123)
@@ -268,8 +268,8 @@ def draw_side_by_side(dataset: str, arms: list[str], seed: int, work: Path) -> P
 
     from PIL import Image
 
-    from gans.core.experiment import GANExperiment
-    from gans.core.image_grid import save_grid
+    from gans.core.report.image_grid import save_grid
+    from gans.core.run.experiment import GANExperiment
 
     grids = []
     with tempfile.TemporaryDirectory() as tmp:
@@ -422,7 +422,7 @@ def plot_curves(curves: dict[str, dict[float, list[float]]], out: Path) -> None:
     """SWD (mean over seeds) against cumulative CPU seconds, one line per dataset/arm."""
     import numpy as np
 
-    from gans.core.run_report import plot_lines
+    from gans.core.report.run_report import plot_lines
 
     budgets = stages()
     series = {

@@ -51,7 +51,7 @@ def synthetic_image(rng: np.random.Generator, size: int, channels: int) -> np.nd
 
 def synthetic_records(count: int, size: int, channels: int, seed: int = 0) -> Iterator:
     """``count`` distinct ``ImageRecord`` s, generated lazily (nothing kept in memory)."""
-    from gans.core.tfrecord_writer import ImageRecord
+    from gans.core.data.tfrecord_writer import ImageRecord
 
     rng = np.random.default_rng(seed)
     for i in range(count):
@@ -66,7 +66,7 @@ def write_synthetic_tfrecords(
     out_dir: str | Path, count: int, size: int, channels: int, name: str = "synthetic"
 ) -> dict:
     """Convert ``count`` synthetic images into ``out_dir`` with the suite's writer."""
-    from gans.core.tfrecord_writer import write_tfrecords
+    from gans.core.data.tfrecord_writer import write_tfrecords
 
     return write_tfrecords(
         synthetic_records(count, size, channels), out_dir, name, size, channels, source="synthetic"

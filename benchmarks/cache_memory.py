@@ -28,9 +28,9 @@ CHILD = r"""
 import json, re, sys, time
 from pathlib import Path
 sys.path.insert(0, {checkout!r})
-from gans.core.config import TrainConfig
-from gans.core.dataset_spec import DatasetSpec
-from gans.core.experiment import GANExperiment
+from gans.core.run.config import TrainConfig
+from gans.core.data.dataset_spec import DatasetSpec
+from gans.core.run.experiment import GANExperiment
 import gans
 
 assert Path(gans.__file__).resolve().is_relative_to(Path({checkout!r}).resolve()), gans.__file__

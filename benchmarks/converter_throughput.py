@@ -64,7 +64,7 @@ def image_pool(size: int = 28, count: int = 1000) -> list[np.ndarray]:
 
 def pooled_records(count: int, pool: list[np.ndarray]) -> Iterator:
     """``count`` distinct ``ImageRecord`` s made lazily from ``pool`` (index-stamped copies)."""
-    from gans.core.tfrecord_writer import ImageRecord
+    from gans.core.data.tfrecord_writer import ImageRecord
 
     for i in range(count):
         img = pool[i % len(pool)].copy()
@@ -74,8 +74,8 @@ def pooled_records(count: int, pool: list[np.ndarray]) -> Iterator:
 
 def child(args: argparse.Namespace) -> None:
     """One conversion; print a JSON line with count, seconds, RSS and tracemalloc peaks."""
-    from gans.core.folder_converter import ConvertOptions, convert_folder
-    from gans.core.tfrecord_writer import write_tfrecords
+    from gans.core.data.folder_converter import ConvertOptions, convert_folder
+    from gans.core.data.tfrecord_writer import write_tfrecords
     from gans.mnist.mnist_convert import convert_mnist
 
     out_dir = Path(args.workdir) / f"out_{args.child}_{args.count}_{int(args.trace)}"

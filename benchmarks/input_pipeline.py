@@ -25,7 +25,7 @@ from pathlib import Path
 
 import bench_utils
 
-from gans.core.provider import provide_dataset
+from gans.core.data.provider import provide_dataset
 
 CONFIGS = {
     # name: size, channels, images, batch, matching train_throughput config

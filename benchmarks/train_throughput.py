@@ -40,10 +40,10 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from gans.core.config import TrainConfig
-from gans.core.dataset_spec import DatasetSpec
-from gans.core.experiment import GANExperiment
-from gans.core.networks import NetworkOptions, build_networks
+from gans.core.data.dataset_spec import DatasetSpec
+from gans.core.model.networks import NetworkOptions, build_networks
+from gans.core.run.config import TrainConfig
+from gans.core.run.experiment import GANExperiment
 from gans.mnist.mnist_dataset import mnist_spec
 
 CONFIGS = {  # steps: default batches per epoch (keeps the default run near 4 minutes here)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import importlib
 
-from gans.core.dataset_spec import DatasetSpec
+from gans.core.data.dataset_spec import DatasetSpec
 
 SPECS = {
     "mnist": ("gans.mnist.mnist_dataset", "mnist_spec", {"variant": "mnist"}),

@@ -4,9 +4,11 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
-# Debian packages: real offline data (Fashion-MNIST IDX files, EmojiOne flags) and the
-# SVG renderer used by the converters. Skipped when present or when apt is unavailable.
-debs=(dataset-fashion-mnist ruby-gemojione librsvg2-bin)
+# Debian packages: real offline data (Fashion-MNIST IDX files, EmojiOne flags), the SVG
+# renderers the converters use (rsvg-convert; libcairo2 for the cairosvg fallback), and
+# chromium for the test that opens the run report in a real browser.
+# Skipped when present or when apt is unavailable.
+debs=(dataset-fashion-mnist ruby-gemojione librsvg2-bin libcairo2 chromium)
 missing=()
 for pkg in "${debs[@]}"; do
   dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")

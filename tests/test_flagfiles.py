@@ -8,9 +8,9 @@ import pytest
 import tensorflow as tf
 from absl import flags
 
-from gans.core.common_flags import config_from_flags, define_common_flags
-from gans.core.experiment import GANExperiment
-from gans.registry import get_spec
+from gans.core.run.common_flags import config_from_flags, define_common_flags
+from gans.core.run.experiment import GANExperiment
+from gans.registry import SPECS, get_spec
 from tests.testing_utils import REPO
 
 FLAGFILES = sorted((REPO / "flags").glob("*.flags"))
@@ -75,5 +75,62 @@ def test_original_experiments_pin_what_the_dataset_defaults_change():
         if path.stem.startswith("recommended_"):
             continue
         text = path.read_text()
-        missing = [key for key in sorted(keys) if f"--{key}=" not in text]
+        loss = re.search(r"^--loss=(\w+)", text, re.MULTILINE)
+        package = script_of(path)
+        per_loss = set()
+        for name in SPECS:
+            if name == package or (package == "mnist" and name.endswith("mnist")):
+                per_loss |= set(
+                    get_spec(name).loss_defaults.get(loss.group(1) if loss else "gan", {})
+                )
+        missing = [key for key in sorted(keys | per_loss) if f"--{key}=" not in text]
         assert not missing, f"{path.name} does not pin {missing}"
+
+
+@pytest.mark.parametrize(
+    "path", [p for p in FLAGFILES if p.stem.startswith("recommended_")], ids=lambda p: p.stem
+)
+def test_recommended_flagfile_is_the_datasets_defaults(parser, path):
+    """A dataset's defaults are its recommended settings: its ``recommended_`` flagfile
+    (kept for reference and for older commands) resolves to the same config as no flags."""
+    from gans.core.run.common_flags import set_defaults
+    from gans.core.run.experiment import resolve
+
+    package = script_of(path)
+    parser.unparse_flags()
+    parser(["prog", f"--flagfile={path}"])
+    name = {"mnist": "fashion_mnist" if parser.variant == "fashion" else "mnist"}.get(
+        package, package
+    )
+    spec = get_spec(name)
+    with_file = resolve(config_from_flags(name), spec).replace(flags_text="")
+    parser.unparse_flags()
+    saved = {key: parser[key].default for key in spec.default_options()}
+    try:
+        set_defaults(**spec.default_options())
+        parser(["prog"])
+        defaults = resolve(config_from_flags(name), spec).replace(flags_text="")
+    finally:
+        parser.unparse_flags()
+        set_defaults(**saved)
+    assert with_file == defaults
+
+
+def test_train_config_is_what_the_entry_script_runs(parser):
+    """``spec.train_config()`` equals the config the entry script builds from no flags."""
+    from gans.core.run.common_flags import set_defaults
+    from gans.core.run.experiment import resolve
+
+    for name in SPECS:
+        spec = get_spec(name)
+        saved = {key: parser[key].default for key in spec.default_options()}
+        try:
+            set_defaults(**spec.default_options())
+            parser.unparse_flags()
+            parser(["prog"])
+            from_flags = config_from_flags(name).replace(flags_text="")
+        finally:
+            parser.unparse_flags()
+            set_defaults(**saved)
+        assert from_flags == spec.train_config().replace(dataset=name), name
+        assert resolve(from_flags, spec) == resolve(spec.train_config(), spec)

@@ -75,7 +75,7 @@ def run_script(
 def tiny_config(tmp_path: Path, source_dir: Path | None = None, **overrides):
     """A ``TrainConfig`` for a seconds-long run in ``tmp_path``: tiny nets, few steps, no
     evaluation; MNIST-like IDX files are made there unless ``source_dir`` is given."""
-    from gans.core.config import TrainConfig
+    from gans.core.run.config import TrainConfig
 
     if source_dir is None:
         source_dir = make_idx_dir(tmp_path / "idx", 64)

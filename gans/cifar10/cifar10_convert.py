@@ -6,6 +6,6 @@ python gans/cifar10/cifar10_convert.py [--source_dir=FOLDER] [--image_size=64] [
 from gans.cifar10.cifar10_dataset import cifar10_spec
 
 if __name__ == "__main__":
-    from gans.core.entry import run_conversion
+    from gans.core.run.entry import run_conversion
 
     run_conversion(cifar10_spec)

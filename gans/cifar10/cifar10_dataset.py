@@ -14,11 +14,12 @@ from pathlib import Path
 
 import numpy as np
 
-from gans.core.dataset_spec import DatasetSpec
+from gans.cifar10.cifar10_provider import provide_cifar10
+from gans.core.data.dataset_spec import DatasetSpec, dataset_factory
+from gans.core.data.folder_converter import ConvertOptions
+from gans.core.data.tfds_source import tfds_records
+from gans.core.data.tfrecord_writer import ImageRecord, write_tfrecords
 from gans.core.errors import DataError, MissingDataError
-from gans.core.folder_converter import ConvertOptions
-from gans.core.tfds_source import tfds_records
-from gans.core.tfrecord_writer import ImageRecord, write_tfrecords
 
 BATCHES = [f"data_batch_{i}" for i in range(1, 6)]
 OFFLINE_HINT = "offline, pass --source_dir=DIR holding data_batch_1 … data_batch_5"
@@ -58,6 +59,7 @@ def convert_cifar10(source_dir: str | None, out_dir: Path, options: ConvertOptio
     return write_tfrecords(records, out_dir, "cifar10", 32, 3, source=source)
 
 
+@dataset_factory
 def cifar10_spec() -> DatasetSpec:
     return DatasetSpec(
         name="cifar10",
@@ -68,4 +70,5 @@ def cifar10_spec() -> DatasetSpec:
         batch_size=128,
         epochs=50,
         num_classes=10,
+        provider=provide_cifar10,
     )

@@ -6,6 +6,6 @@ python gans/cifar10/cifar10_gan.py --epochs 200 [--source_dir=FOLDER] [--image_s
 from gans.cifar10.cifar10_dataset import cifar10_spec
 
 if __name__ == "__main__":
-    from gans.core.entry import run_training
+    from gans.core.run.entry import run_training
 
     run_training(cifar10_spec)

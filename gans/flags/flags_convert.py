@@ -6,6 +6,6 @@ python gans/flags/flags_convert.py [--source_dir=FOLDER] [--image_size=64] [--in
 from gans.flags.flags_dataset import flags_spec
 
 if __name__ == "__main__":
-    from gans.core.entry import run_conversion
+    from gans.core.run.entry import run_conversion
 
     run_conversion(flags_spec)

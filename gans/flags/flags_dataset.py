@@ -7,9 +7,8 @@ and 256 the SVGs are rendered instead, so nothing is upscaled), **RGBA kept** (4
 the transparent outside of the circle is part of the image; ``--channels=3
 --background=R,G,B`` composites instead), batch 32 (8 steps per epoch on 257 images),
 many epochs; DiffAugment + EMA against the collapse the original project saw at 64 px, and
-half-width nets (``--width=32``): at equal CPU time they take ~3x the steps, and with
-DiffAugment + EMA they reach 2.3x the plain DCGAN's SWD without collapse on 3 of 3
-seeds (docs/ablation.md; half width *without* them collapsed on 1 of 3).
+half-width nets (``--width=32``: more steps in the same CPU time). What these score
+against the plain DCGAN, and why half width needs the other two: docs/ablation.md.
 """
 
 from __future__ import annotations
@@ -18,10 +17,11 @@ import glob
 import re
 from pathlib import Path
 
-from gans.core.dataset_spec import DatasetSpec
+from gans.core.data.dataset_spec import DatasetSpec, dataset_factory
+from gans.core.data.folder_converter import ConvertOptions, convert_folder
 from gans.core.errors import MissingDataError
-from gans.core.folder_converter import ConvertOptions, convert_folder
-from gans.core.recommended import SMALL_SET_DEFAULTS
+from gans.core.run.recommended import SMALL_SET_DEFAULTS
+from gans.flags.flags_provider import provide_flags
 
 GEMOJIONE_GLOB = "/usr/share/rubygems-integration/all/gems/gemojione-*/assets"
 MISSING_HINT = "apt-get install ruby-gemojione, or pass --source_dir=FOLDER of flag images"
@@ -59,6 +59,7 @@ def convert_flags(source_dir: str | None, out_dir: Path, options: ConvertOptions
     return convert_folder(source, out_dir, "flags", options, select, MISSING_HINT)
 
 
+@dataset_factory
 def flags_spec() -> DatasetSpec:
     return DatasetSpec(
         name="flags",
@@ -70,4 +71,5 @@ def flags_spec() -> DatasetSpec:
         batch_size=32,
         epochs=1000,
         train_defaults=SMALL_SET_DEFAULTS,
+        provider=provide_flags,
     )

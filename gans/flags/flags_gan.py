@@ -6,6 +6,6 @@ python gans/flags/flags_gan.py --epochs 200 [--source_dir=FOLDER] [--image_size=
 from gans.flags.flags_dataset import flags_spec
 
 if __name__ == "__main__":
-    from gans.core.entry import run_training
+    from gans.core.run.entry import run_training
 
     run_training(flags_spec)

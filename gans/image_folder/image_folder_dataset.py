@@ -3,7 +3,7 @@
     python gans/image_folder/image_folder_gan.py --source_dir=my_pictures/ --name=forest
 
 Defaults: 64 px RGB, center-cropped, batch 64, 200 epochs, and the small-set defaults
-(half-width nets, DiffAugment + EMA; gans/core/recommended.py), since most such folders
+(half-width nets, DiffAugment + EMA; gans/core/run/recommended.py), since most such folders
 hold hundreds to a few thousand pictures.
 """
 
@@ -11,15 +11,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from gans.core.dataset_spec import DatasetSpec, folder_dataset
+from gans.core.data.dataset_spec import DatasetSpec, dataset_factory, folder_dataset
 from gans.core.errors import MissingDataError
-from gans.core.recommended import SMALL_SET_DEFAULTS
+from gans.core.run.recommended import SMALL_SET_DEFAULTS
 
 
 def _no_default(options) -> Path:
     raise MissingDataError("image_folder needs --source_dir=FOLDER of pictures")
 
 
+@dataset_factory
 def image_folder_spec(name: str = "images") -> DatasetSpec:
     """A spec named ``name`` (used in datasets/<name>/ and gen_img/<name>/)."""
     return folder_dataset(
@@ -36,12 +37,13 @@ def image_folder_spec(name: str = "images") -> DatasetSpec:
 
 
 def define_name_flag() -> None:
-    from absl import flags
+    """``--name``, for the image_folder entry scripts (called under ``__main__``)."""
+    from gans.core.run.common_flags import define_flag
 
-    flags.DEFINE_string("name", "images", "Dataset name used in datasets/<name>/, gen_img/<name>/.")
-
-
-def spec_from_flags() -> DatasetSpec:
-    from absl import flags
-
-    return image_folder_spec(flags.FLAGS.name)
+    define_flag(
+        "string",
+        "name",
+        "images",
+        "Dataset name used in datasets/<name>/, gen_img/<name>/.",
+        "data",
+    )

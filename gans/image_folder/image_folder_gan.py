@@ -3,14 +3,12 @@
 python gans/image_folder/image_folder_gan.py --source_dir=my_pictures/ --name=forest
 """
 
-from gans.image_folder.image_folder_dataset import (
-    define_name_flag,
-    image_folder_spec,
-    spec_from_flags,
-)
+from gans.image_folder.image_folder_dataset import define_name_flag, image_folder_spec
 
 if __name__ == "__main__":
-    from gans.core.entry import run_training
+    from absl import flags
+
+    from gans.core.run.entry import run_training
 
     define_name_flag()
-    run_training(spec_from_flags, default_spec=image_folder_spec())
+    run_training(lambda: image_folder_spec(flags.FLAGS.name), default_spec=image_folder_spec())

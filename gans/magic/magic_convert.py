@@ -6,6 +6,6 @@ python gans/magic/magic_convert.py [--source_dir=FOLDER] [--image_size=64] [--in
 from gans.magic.magic_dataset import magic_spec
 
 if __name__ == "__main__":
-    from gans.core.entry import run_conversion
+    from gans.core.run.entry import run_conversion
 
     run_conversion(magic_spec)

@@ -3,17 +3,19 @@
 Defaults, and why: 64 px (128 with ``--image_size``); Scryfall's art crops are landscape
 (about 4:3), so the default center-crops to square (``--fit=pad`` keeps the whole art);
 batch 64; 200 epochs.
-The small-set defaults (half-width nets, DiffAugment + EMA; gans/core/recommended.py).
+The small-set defaults (half-width nets, DiffAugment + EMA; gans/core/run/recommended.py).
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from gans.core.dataset_spec import DatasetSpec, folder_dataset
-from gans.core.recommended import SMALL_SET_DEFAULTS
+from gans.core.data.dataset_spec import DatasetSpec, dataset_factory, folder_dataset
+from gans.core.run.recommended import SMALL_SET_DEFAULTS
+from gans.magic.magic_provider import provide_magic
 
 
+@dataset_factory
 def magic_spec() -> DatasetSpec:
     return folder_dataset(
         "magic",
@@ -28,4 +30,5 @@ def magic_spec() -> DatasetSpec:
         batch_size=64,
         epochs=200,
         train_defaults=SMALL_SET_DEFAULTS,
+        provider=provide_magic,
     )

@@ -6,6 +6,6 @@ python gans/magic/magic_gan.py --epochs 200 [--source_dir=FOLDER] [--image_size=
 from gans.magic.magic_dataset import magic_spec
 
 if __name__ == "__main__":
-    from gans.core.entry import run_training
+    from gans.core.run.entry import run_training
 
     run_training(magic_spec)

@@ -17,9 +17,9 @@ from pathlib import Path
 
 import numpy as np
 
+from gans.core.data.tfds_source import tfds_records
+from gans.core.data.tfrecord_writer import ImageRecord, write_tfrecords
 from gans.core.errors import DataError, MissingDataError
-from gans.core.tfds_source import tfds_records
-from gans.core.tfrecord_writer import ImageRecord, write_tfrecords
 
 
 @dataclasses.dataclass(frozen=True)
@@ -101,9 +101,27 @@ def convert_mnist(
     )
 
 
+def define_variant_flag() -> None:
+    """``--variant``, for the mnist entry scripts (called under ``__main__``)."""
+    from gans.core.run.common_flags import define_flag
+
+    define_flag(
+        "enum",
+        "variant",
+        "mnist",
+        "mnist or fashion (Fashion-MNIST).",
+        "data",
+        enum_values=sorted(VARIANTS),
+    )
+
+
 if __name__ == "__main__":
-    from gans.core.entry import run_conversion
-    from gans.mnist.mnist_dataset import define_variant_flag, spec_from_flags
+    from absl import flags
+
+    from gans.core.run.entry import run_conversion
+    from gans.registry import get_spec
 
     define_variant_flag()
-    run_conversion(spec_from_flags)
+    run_conversion(
+        lambda: get_spec(VARIANTS[flags.FLAGS.variant].name), default_spec=get_spec("mnist")
+    )

@@ -4,9 +4,13 @@ python gans/mnist/mnist_gan.py --epochs 200
 python gans/mnist/mnist_gan.py --variant=fashion --source_dir=/usr/share/datasets/fashion-mnist
 """
 
-from gans.core.entry import run_training
-from gans.mnist.mnist_dataset import define_variant_flag, mnist_spec, spec_from_flags
+from gans.mnist.mnist_convert import define_variant_flag
+from gans.mnist.mnist_dataset import mnist_spec
 
 if __name__ == "__main__":
+    from absl import flags
+
+    from gans.core.run.entry import run_training
+
     define_variant_flag()
-    run_training(spec_from_flags, default_spec=mnist_spec())
+    run_training(lambda: mnist_spec(flags.FLAGS.variant), default_spec=mnist_spec())

@@ -6,6 +6,6 @@ python gans/pokemon/pokemon_gan.py --epochs 200 [--source_dir=FOLDER] [--image_s
 from gans.pokemon.pokemon_dataset import pokemon_spec
 
 if __name__ == "__main__":
-    from gans.core.entry import run_training
+    from gans.core.run.entry import run_training
 
     run_training(pokemon_spec)

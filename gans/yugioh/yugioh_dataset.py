@@ -4,17 +4,19 @@ Defaults, and why: 64 px (128 with ``--image_size``); the art crops are square a
 and scans cut by ``preprocess/crop_card_art.py --layout=yugioh`` are nearly so, so the
 default is a center crop (``--fit=pad`` keeps whole portrait cards, padded); batch 64;
 200 epochs (~12k artworks).
-The small-set defaults (half-width nets, DiffAugment + EMA; gans/core/recommended.py).
+The small-set defaults (half-width nets, DiffAugment + EMA; gans/core/run/recommended.py).
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from gans.core.dataset_spec import DatasetSpec, folder_dataset
-from gans.core.recommended import SMALL_SET_DEFAULTS
+from gans.core.data.dataset_spec import DatasetSpec, dataset_factory, folder_dataset
+from gans.core.run.recommended import SMALL_SET_DEFAULTS
+from gans.yugioh.yugioh_provider import provide_yugioh
 
 
+@dataset_factory
 def yugioh_spec() -> DatasetSpec:
     return folder_dataset(
         "yugioh",
@@ -29,4 +31,5 @@ def yugioh_spec() -> DatasetSpec:
         batch_size=64,
         epochs=200,
         train_defaults=SMALL_SET_DEFAULTS,
+        provider=provide_yugioh,
     )

@@ -6,6 +6,6 @@ python gans/yugioh/yugioh_gan.py --epochs 200 [--source_dir=FOLDER] [--image_siz
 from gans.yugioh.yugioh_dataset import yugioh_spec
 
 if __name__ == "__main__":
-    from gans.core.entry import run_training
+    from gans.core.run.entry import run_training
 
     run_training(yugioh_spec)

@@ -1,4 +1,4 @@
-"""Tests for gans.core.augment (DiffAugment and ADA)."""
+"""Tests for gans.core.model.augment (DiffAugment and ADA)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from gans.core.augment import ADA_OPS, AdaptiveAugment, diff_augment
+from gans.core.model.augment import ADA_OPS, AdaptiveAugment, diff_augment
 
 SEED = tf.constant([3, 7], tf.int32)
 POLICIES = ["color", "translation", "cutout", "color,translation,cutout"]
@@ -245,7 +245,7 @@ _MIRRORED_SCRIPT = textwrap.dedent(
     cpu = tf.config.list_physical_devices("CPU")[0]
     tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
     import numpy as np
-    from gans.core.augment import AdaptiveAugment, diff_augment
+    from gans.core.model.augment import AdaptiveAugment, diff_augment
 
     strategy = tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"])
     with strategy.scope():

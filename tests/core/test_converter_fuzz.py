@@ -28,11 +28,11 @@ import pytest
 import tensorflow as tf
 from PIL import Image
 
-from gans.core import folder_converter, image_io, tfrecord_writer
-from gans.core.folder_converter import ConvertOptions, convert_folder
-from gans.core.image_io import ImageSkipped, load_image
-from gans.core.provider import dataset_info, decode_images
-from gans.core.tfrecord_writer import read_manifest
+from gans.core.data import folder_converter, image_io, tfrecord_writer
+from gans.core.data.folder_converter import ConvertOptions, convert_folder
+from gans.core.data.image_io import ImageSkipped, load_image
+from gans.core.data.provider import dataset_info, decode_images
+from gans.core.data.tfrecord_writer import read_manifest
 from tests.core.fuzz_inputs import LOCKED_MARK, Case, build_corpus, manifest_key
 
 SEED = 20240611

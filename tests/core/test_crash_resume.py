@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from gans.core.run_dir import checkpoint_numbers
-from gans.core.tfrecord_writer import read_manifest
+from gans.core.data.tfrecord_writer import read_manifest
+from gans.core.run.run_dir import checkpoint_numbers
 from tests.core.crash_helpers import (
     CKPT,
     RECORDS,

@@ -5,8 +5,8 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from gans.core.data_service import check_service_address
-from gans.core.experiment import GANExperiment
+from gans.core.data.data_service import check_service_address
+from gans.core.run.experiment import GANExperiment
 from gans.mnist.mnist_dataset import mnist_spec
 from tests.testing_utils import tiny_config
 

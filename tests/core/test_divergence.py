@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from gans.core.errors import DivergenceError
-from gans.core.experiment import GANExperiment
+from gans.core.run.experiment import GANExperiment
 from gans.mnist.mnist_dataset import mnist_spec
 from tests.testing_utils import tiny_config
 

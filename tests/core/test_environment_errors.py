@@ -4,7 +4,7 @@ import errno
 
 import pytest
 
-from gans.core import common_flags
+from gans.core.run import common_flags
 from tests.testing_utils import make_idx_dir, run_script
 
 

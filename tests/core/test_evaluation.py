@@ -6,7 +6,7 @@ import sys
 
 import numpy as np
 
-from gans.core.experiment import GANExperiment
+from gans.core.run.experiment import GANExperiment
 from gans.mnist.mnist_dataset import mnist_spec
 from tests.testing_utils import REPO, tiny_config
 
@@ -26,7 +26,7 @@ def test_evaluate_writes_metrics_with_provenance(tmp_path):
 
 def test_evaluation_cli_missing_model_dir_is_one_line(tmp_path):
     result = subprocess.run(
-        [sys.executable, "-m", "gans.core.evaluation", f"--model_dir={tmp_path / 'none'}"],
+        [sys.executable, "-m", "gans.cli", "evaluate", f"--model_dir={tmp_path / 'none'}"],
         capture_output=True,
         text=True,
         cwd=REPO,

@@ -1,4 +1,4 @@
-"""Tests for gans.core.fastgan (FastGAN, Liu et al., ICLR 2021)."""
+"""Tests for gans.core.model.fastgan (FastGAN, Liu et al., ICLR 2021)."""
 
 from __future__ import annotations
 
@@ -7,9 +7,8 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from gans.core import fastgan
-from gans.core.distribute import get_strategy
-from gans.core.fastgan import (
+from gans.core.model import fastgan
+from gans.core.model.fastgan import (
     FastGANDiscriminator,
     NoiseInjection,
     SkipLayerExcitation,
@@ -17,7 +16,8 @@ from gans.core.fastgan import (
     fastgan_generator,
     reconstruction_loss,
 )
-from gans.core.networks import NETWORKS, NetworkOptions, build_networks
+from gans.core.model.networks import NETWORKS, NetworkOptions, build_networks
+from gans.core.run.distribute import get_strategy
 
 TINY = NetworkOptions(width=4, max_filters=16)
 NOISE = 8

@@ -7,10 +7,10 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from gans.core.augment import diff_augment
-from gans.core.distribute import get_strategy
-from gans.core.gan import GAN
-from gans.core.networks import NetworkOptions, build_networks
+from gans.core.model.augment import diff_augment
+from gans.core.model.gan import GAN
+from gans.core.model.networks import NetworkOptions, build_networks
+from gans.core.run.distribute import get_strategy
 
 SIZE, NOISE, BATCH = 32, 8, 4
 

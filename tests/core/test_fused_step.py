@@ -10,9 +10,9 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from gans.core.distribute import get_strategy
-from gans.core.gan import GAN, resolve_step
-from gans.core.schedule import ScheduleConfig
+from gans.core.model.gan import GAN, resolve_step
+from gans.core.model.schedule import ScheduleConfig
+from gans.core.run.distribute import get_strategy
 
 NOISE, BATCH, LR = 4, 8, 0.5
 

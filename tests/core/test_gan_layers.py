@@ -1,4 +1,4 @@
-"""Tests for gans.core.gan_layers."""
+"""Tests for gans.core.model.gan_layers."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from gans.core.gan_layers import (
+from gans.core.model.gan_layers import (
     MinibatchDiscrimination,
     MinibatchStdDev,
     SpectralNorm,
@@ -217,7 +217,7 @@ _MIRRORED_SCRIPT = textwrap.dedent(
     tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
     import keras
     import numpy as np
-    from gans.core.gan_layers import MinibatchStdDev, spectral_norm
+    from gans.core.model.gan_layers import MinibatchStdDev, spectral_norm
 
     strategy = tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"])
     with strategy.scope():

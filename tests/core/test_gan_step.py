@@ -4,11 +4,11 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from gans.core.distribute import get_strategy
-from gans.core.experiment import GANExperiment
-from gans.core.gan import GAN
-from gans.core.networks import NetworkOptions, build_networks
-from gans.core.schedule import ScheduleConfig
+from gans.core.model.gan import GAN
+from gans.core.model.networks import NetworkOptions, build_networks
+from gans.core.model.schedule import ScheduleConfig
+from gans.core.run.distribute import get_strategy
+from gans.core.run.experiment import GANExperiment
 from gans.mnist.mnist_dataset import mnist_spec
 from tests.testing_utils import tiny_config
 

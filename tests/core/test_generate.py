@@ -11,10 +11,10 @@ import pytest
 import tensorflow as tf
 from PIL import Image
 
-from gans.core import generate as gen
-from gans.core.config import TrainConfig
 from gans.core.errors import DataError, MissingDataError
-from gans.core.experiment import GANExperiment
+from gans.core.run import generate as gen
+from gans.core.run.config import TrainConfig
+from gans.core.run.experiment import GANExperiment
 from gans.mnist.mnist_dataset import mnist_spec
 from tests.testing_utils import REPO, tiny_config
 
@@ -235,7 +235,7 @@ def test_conditional_generator_labels_walks_and_export(tmp_path, experiment):
 def _cli(*args, cwd):
     env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3", PYTHONPATH=str(REPO))
     return subprocess.run(
-        [sys.executable, "-m", "gans.core.generate", *args],
+        [sys.executable, "-m", "gans.cli", "generate", *args],
         cwd=cwd,
         env=env,
         capture_output=True,

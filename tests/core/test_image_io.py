@@ -1,4 +1,4 @@
-"""Tests for gans.core.image_io: every fixture is generated in tmp_path (offline)."""
+"""Tests for gans.core.data.image_io: every fixture is generated in tmp_path (offline)."""
 
 from __future__ import annotations
 
@@ -13,8 +13,8 @@ import numpy as np
 import pytest
 from PIL import Image, features
 
-from gans.core import image_io
-from gans.core.image_io import (
+from gans.core.data import image_io
+from gans.core.data.image_io import (
     IMAGE_EXTENSIONS,
     SVG_NOT_AVAILABLE,
     ImageSkipped,

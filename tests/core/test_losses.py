@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from gans.core import losses
+from gans.core.model import losses
 
 REAL = np.array([2.0, -1.0], np.float32)
 FAKE = np.array([0.5, -3.0], np.float32)

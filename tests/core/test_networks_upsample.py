@@ -6,7 +6,7 @@ import pytest
 import tensorflow as tf
 from keras import layers
 
-from gans.core.networks import NetworkOptions, dcgan_generator
+from gans.core.model.networks import NetworkOptions, dcgan_generator
 
 NOISE = 8
 

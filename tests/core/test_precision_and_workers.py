@@ -10,7 +10,7 @@ import keras
 import numpy as np
 import pytest
 
-from gans.core.experiment import GANExperiment
+from gans.core.run.experiment import GANExperiment
 from gans.mnist.mnist_dataset import mnist_spec
 from tests.testing_utils import REPO, make_idx_dir, tiny_config
 

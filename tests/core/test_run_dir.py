@@ -19,10 +19,10 @@ from pathlib import Path
 
 import pytest
 
-from gans.core import run_dir
-from gans.core.config import TrainConfig
 from gans.core.errors import DataError
-from gans.core.run_lock import RunLock, RunLocked
+from gans.core.run import run_dir
+from gans.core.run.config import TrainConfig
+from gans.core.run.run_lock import RunLock, RunLocked
 from tests.core.crash_helpers import CKPT, RUN, TINY, Training, epoch_images, latest_checkpoint
 from tests.testing_utils import REPO, make_idx_dir, run_script
 
@@ -242,8 +242,8 @@ def test_changed_settings_on_resume_are_refused_or_applied(trained, tmp_path):
 # --- 4. stale conversions --------------------------------------------------------------------
 def test_changed_source_is_converted_again_with_a_reason(tmp_path):
     """Issue case 4: images added to the source, or another --source_dir, convert again."""
-    from gans.core.dataset_spec import folder_dataset
-    from gans.core.experiment import GANExperiment
+    from gans.core.data.dataset_spec import folder_dataset
+    from gans.core.run.experiment import GANExperiment
     from tests.testing_utils import tiny_config
 
     source = tmp_path / "images"
@@ -290,7 +290,8 @@ def _evaluate(model_dir: Path, cwd: Path) -> subprocess.CompletedProcess:
         [
             sys.executable,
             "-m",
-            "gans.core.evaluation",
+            "gans.cli",
+            "evaluate",
             f"--model_dir={model_dir}",
             "--extractor=none",
             "--num_samples=16",
@@ -366,8 +367,8 @@ def test_fewer_images_than_a_batch_is_one_line(tmp_path):
 def test_full_disk_during_a_checkpoint_save_is_a_user_error(tmp_path):
     import tensorflow as tf
 
-    from gans.core.callbacks import EpochCheckpoint
     from gans.core.errors import UserError
+    from gans.core.run.callbacks import EpochCheckpoint
 
     class FullDisk:
         directory = str(tmp_path / "checkpoints")
@@ -396,7 +397,7 @@ def test_resumed_run_reproduces_the_uninterrupted_one(tmp_path):
     """Issue case 7: 3 epochs straight == 1 epoch, then a resume to 3 (weights, losses)."""
     import numpy as np
 
-    from gans.core.experiment import GANExperiment
+    from gans.core.run.experiment import GANExperiment
     from gans.mnist.mnist_dataset import mnist_spec
     from tests.testing_utils import tiny_config
 

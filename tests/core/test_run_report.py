@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from gans.core import run_report as rr
+from gans.core.report import run_report as rr
 
 # Saturated, well-separated colours: one per epoch, easy to find after GIF quantization.
 COLOURS = [
@@ -341,7 +341,7 @@ def test_cli_guesses_model_dir(tmp_path):
     assert rr.guess_model_dir(run_dir) == (tmp_path / "models" / "toy" / "run1").resolve()
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     proc = subprocess.run(
-        [sys.executable, "-m", "gans.core.run_report", f"--run_dir={run_dir}"],
+        [sys.executable, "-m", "gans.cli", "report", f"--run_dir={run_dir}"],
         capture_output=True,
         text=True,
         timeout=120,

@@ -5,9 +5,9 @@ import json
 import numpy as np
 import pytest
 
+from gans.core.data.provider import decode_images, provide_dataset, verify_records
+from gans.core.data.tfrecord_writer import ImageRecord, SkippedFile, read_manifest, write_tfrecords
 from gans.core.errors import DataError, MissingDataError
-from gans.core.provider import decode_images, provide_dataset, verify_records
-from gans.core.tfrecord_writer import ImageRecord, SkippedFile, read_manifest, write_tfrecords
 
 
 def records(count, size=8, channels=3, seed=0):

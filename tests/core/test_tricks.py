@@ -5,11 +5,11 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from gans.core.gan import GAN
-from gans.core.labels import LabelPolicy
-from gans.core.networks import NetworkOptions, build_networks
-from gans.core.penalties import gradient_penalty, r1_penalty
-from gans.core.schedule import BOOST_D, BOOST_G, NOISY, ScheduleConfig, TrainSchedule
+from gans.core.model.gan import GAN
+from gans.core.model.labels import LabelPolicy
+from gans.core.model.networks import NetworkOptions, build_networks
+from gans.core.model.penalties import gradient_penalty, r1_penalty
+from gans.core.model.schedule import BOOST_D, BOOST_G, NOISY, ScheduleConfig, TrainSchedule
 
 
 def test_one_sided_smoothing_is_constant():
@@ -129,8 +129,8 @@ def test_ema_update_math():
 
 @pytest.mark.parametrize("augment", ["diffaugment", "ada"])
 def test_augmented_gan_trains(augment):
-    from gans.core.config import TrainConfig
-    from gans.core.experiment import make_augment
+    from gans.core.run.config import TrainConfig
+    from gans.core.run.experiment import make_augment
 
     aug = make_augment(TrainConfig(augment=augment))
     g, d = build_networks("dcgan", 32, 3, 4, NetworkOptions(width=4, spectral_norm=True))

@@ -8,8 +8,8 @@ import pytest
 from PIL import Image
 
 from gans.cifar10.cifar10_dataset import cifar10_spec
-from gans.core.config import TrainConfig
-from gans.core.experiment import GANExperiment
+from gans.core.run.config import TrainConfig
+from gans.core.run.experiment import GANExperiment
 from gans.flags.flags_dataset import flags_spec, gemojione_assets, is_country_flag
 from gans.image_folder.image_folder_dataset import image_folder_spec
 from gans.magic.magic_dataset import magic_spec

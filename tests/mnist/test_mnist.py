@@ -6,8 +6,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from gans.core.data.provider import decode_images
 from gans.core.errors import DataError, MissingDataError
-from gans.core.provider import decode_images
 from gans.mnist import mnist_convert
 from gans.mnist.mnist_dataset import mnist_spec
 from tests.testing_utils import TINY_ARGS, make_idx_dir, run_script, synthetic_digits, write_idx

@@ -38,6 +38,44 @@ def test_hash_distances(method):
         assert perceptual_hash.hamming(a, b) > 10
 
 
+def _flat_flag(rng: np.random.Generator, size: int = 64) -> np.ndarray:
+    """A flag-like BGRA picture: flat-colour stripes and a disc, transparent outside a circle
+    (the EmojiOne flags' shape), where float dHash bits used to flip under JPEG noise."""
+    image = np.zeros((size, size, 3), np.uint8)
+    stripes = rng.integers(2, 4)
+    colours = rng.integers(0, 256, (stripes + 1, 3))
+    vertical = rng.random() < 0.5
+    for i in range(stripes):
+        lo, hi = i * size // stripes, (i + 1) * size // stripes
+        if vertical:
+            image[:, lo:hi] = colours[i]
+        else:
+            image[lo:hi] = colours[i]
+    if rng.random() < 0.5:
+        centre = tuple(int(v) for v in rng.integers(size // 3, 2 * size // 3, 2))
+        cv2.circle(image, centre, int(rng.integers(5, size // 4)), colours[-1].tolist(), -1)
+    alpha = np.zeros((size, size), np.uint8)
+    cv2.circle(alpha, (size // 2, size // 2), size // 2 - 1, 255, -1)
+    return np.dstack([image, alpha])
+
+
+def test_dhash_finds_jpeg_resaved_flat_images():
+    """Flags re-saved as JPEG q60 (alpha composited over white, as a JPEG must) are found
+    as duplicates of their PNGs at dedupe's default distance (5 of 64 bits)."""
+    rng = np.random.default_rng(0)
+    missed = 0
+    for _ in range(100):
+        flag = _flat_flag(rng)
+        alpha = flag[:, :, 3:4].astype(np.float32) / 255.0
+        over_white = (flag[:, :, :3] * alpha + 255.0 * (1.0 - alpha)).astype(np.uint8)
+        resaved = _jpeg_roundtrip(over_white, quality=60)
+        distance = perceptual_hash.hamming(
+            perceptual_hash.image_hash(flag, "dhash"), perceptual_hash.image_hash(resaved, "dhash")
+        )
+        missed += distance > 5
+    assert missed <= 5, f"{missed} of 100 JPEG re-saves not found"  # float dHash: 83, now 1
+
+
 def test_hash_ignores_colour_under_transparency():
     sprite = si.draw_sprite(96, seed=1)
     other = si.draw_sprite(96, seed=2)  # same sprite, different hidden junk

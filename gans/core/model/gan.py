@@ -26,10 +26,10 @@ from collections.abc import Callable
 import keras
 import tensorflow as tf
 
-from gans.core.labels import LabelPolicy
-from gans.core.losses import get_loss
-from gans.core.penalties import gradient_penalty, r1_penalty
-from gans.core.schedule import ScheduleConfig, TrainSchedule
+from gans.core.model.labels import LabelPolicy
+from gans.core.model.losses import get_loss
+from gans.core.model.penalties import gradient_penalty, r1_penalty
+from gans.core.model.schedule import ScheduleConfig, TrainSchedule
 
 Augment = Callable[[tf.Tensor], tf.Tensor]
 
@@ -41,7 +41,7 @@ class GAN(keras.Model):
       generator: noise ``[B, noise_dim]`` → images ``[B, H, W, C]`` in [-1, 1].
       discriminator: images → one logit per image.
       noise_dim: length of the noise vector.
-      loss: a key of ``gans.core.losses.LOSSES``.
+      loss: a key of ``gans.core.model.losses.LOSSES``.
       label_policy: real/fake targets for losses that use labels.
       schedule: G:D ratio, monitored gate, boost windows.
       clip_value: WGAN weight clipping of D's weights to [-c, c] after each D update; 0 = off.

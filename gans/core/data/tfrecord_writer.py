@@ -24,7 +24,8 @@ import numpy as np
 import tensorflow as tf
 
 from gans.core.errors import DataError
-from gans.core.run_lock import pid_alive
+from gans.core.progress import Progress
+from gans.core.run.run_lock import pid_alive
 
 MANIFEST = "manifest.json"
 
@@ -168,8 +169,10 @@ def write_tfrecords(
     labels: dict[int, int] = {}
     shards: list[Path] = []
     writer, shard_size, count = None, 0, 0
+    progress = Progress(f"converting {name}")
     try:
         for item in items:
+            progress.update()
             if isinstance(item, SkippedFile):
                 skipped.append({"file": item.key, "reason": item.reason})
                 continue
@@ -198,6 +201,7 @@ def write_tfrecords(
             if item.label >= 0:
                 labels[item.label] = labels.get(item.label, 0) + 1
     finally:
+        progress.close()
         if writer is not None:
             writer.close()
     if count == 0:

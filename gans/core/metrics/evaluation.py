@@ -1,6 +1,6 @@
 """Evaluate a trained GAN: the metrics, a memorization picture, one JSON per evaluation.
 
-    python -m gans.core.evaluation --model_dir=models/pokemon/dcgan_gan_64px \
+    gans-evaluate --model_dir=models/pokemon/dcgan_gan_64px \
         [--extractor=classifier|inception|none] [--inception_weights=PATH] [--num_samples=2000]
 
 Every number is stored with how it was made (extractor, weights, resizer, sample counts)
@@ -21,8 +21,8 @@ from gans.core.errors import DataError
 
 def labelled_classifier(experiment, epochs: int = 3):
     """The dataset's own feature classifier (trained once, kept beside the data)."""
+    from gans.core.data.provider import decode_images
     from gans.core.metrics import ClassifierExtractor, train_feature_classifier
-    from gans.core.provider import decode_images
 
     if not experiment.spec.num_classes:
         return None
@@ -57,13 +57,13 @@ def evaluate_experiment(
     against the same references, e.g. real held-out images for each metric's floor;
     ``save=False`` writes nothing into the model dir.
     """
+    from gans.core.data.provider import verify_records
     from gans.core.metrics import (
         InceptionExtractor,
         evaluate_generator,
         memorization_report,
         save_closest_pairs,
     )
-    from gans.core.provider import verify_records
 
     epochs = experiment.restore(require=True)  # never score random weights
     verify_records(experiment.tfrecord_dir, experiment.config.channels)  # corrupt shards
@@ -80,7 +80,7 @@ def evaluate_experiment(
     def generate(n: int):
         if samples_fn is not None:
             return samples_fn(n)
-        return np.asarray(experiment.gan.generate(rng.standard_normal((n, noise_dim))))
+        return experiment.sample(rng.standard_normal((n, noise_dim)), batch_size=max(n, 1))
 
     result = evaluate_generator(
         generate,
@@ -91,7 +91,7 @@ def evaluate_experiment(
         train_images=real,
         seed=seed,
     )
-    result.update(epochs=epochs, g_steps=int(experiment.gan.g_optimizer.iterations.numpy()))
+    result.update(epochs=epochs, g_steps=experiment.generator_steps)
     if experiment.chief and save:
         samples = generate(min(num_samples, 256))
         report = memorization_report(samples, real, k=1, seed=seed)
@@ -101,32 +101,3 @@ def evaluate_experiment(
         out = experiment.model_dir / f"evaluation_epoch_{epochs:04d}.json"
         out.write_text(json.dumps(result, indent=1, default=float))
     return result
-
-
-if __name__ == "__main__":
-    from absl import flags
-
-    from gans.core.common_flags import run_app
-    from gans.core.experiment import GANExperiment
-
-    flags.DEFINE_string("model_dir", None, "A trained model directory.", required=True)
-    flags.DEFINE_enum("extractor", "classifier", ["classifier", "inception", "none"], "FID net.")
-    flags.DEFINE_string("inception_weights", None, "Local InceptionV3 notop .h5 weights.")
-    flags.DEFINE_integer("num_samples", 1000, "Generated images to score.")
-    flags.DEFINE_integer("seed", 0, "Sampling seed.")
-
-    def main(argv: list[str]) -> None:
-        f = flags.FLAGS
-        experiment = GANExperiment.from_model_dir(f.model_dir, strategy="one_device")
-        result = evaluate_experiment(
-            experiment,
-            f.num_samples,
-            extractor=f.extractor,
-            inception_weights=f.inception_weights,
-            seed=f.seed,
-        )
-        for key in sorted(result):
-            if isinstance(result[key], float | int | str) and not key.startswith("mode_hist"):
-                print(f"{key}: {result[key]}")
-
-    run_app(main)

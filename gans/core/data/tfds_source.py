@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from gans.core.data.tfrecord_writer import ImageRecord
 from gans.core.errors import MissingDataError
-from gans.core.tfrecord_writer import ImageRecord
 
 
 def tfds_records(name: str, offline_hint: str, split: str = "train") -> Iterator[ImageRecord]:

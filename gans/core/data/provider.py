@@ -14,8 +14,8 @@ from pathlib import Path
 import numpy as np
 import tensorflow as tf
 
+from gans.core.data.tfrecord_writer import read_manifest
 from gans.core.errors import DataError, MissingDataError
-from gans.core.tfrecord_writer import read_manifest
 
 DATA_AUGMENTATIONS = ("flip", "rotate", "shift", "zoom")
 
@@ -242,22 +242,3 @@ def provide_dataset(
         batches = batches.map(augment, num_parallel_calls=2)
     dataset = batches.enumerate().map(add_noise).prefetch(tf.data.AUTOTUNE)
     return dataset, steps
-
-
-def provide_for_spec(
-    spec,
-    data_dir: str | os.PathLike,
-    batch_size: int,
-    image_size: int | None = None,
-    channels: int | None = None,
-    noise_dim: int = 100,
-    **kwargs,
-) -> tuple[tf.data.Dataset, int]:
-    """``provide_dataset`` on a dataset package's converted records (default storage)."""
-    from gans.core.folder_converter import ConvertOptions
-
-    size, ch = image_size or spec.image_size, channels or spec.channels
-    options = ConvertOptions(size, ch, spec.fit, spec.background)
-    return provide_dataset(
-        spec.tfrecord_dir(data_dir, options), batch_size, size, ch, noise_dim, **kwargs
-    )

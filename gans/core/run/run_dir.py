@@ -20,8 +20,8 @@ import re
 import time
 from pathlib import Path
 
-from gans.core.config import TrainConfig
 from gans.core.errors import DataError
+from gans.core.run.config import TrainConfig
 
 STATE_FILE = "checkpoint"
 _INDEX_RE = re.compile(r"^ckpt-(\d+)\.index$")
@@ -257,3 +257,104 @@ def check_resume(
 
 def describe_changes(changes: dict[str, tuple]) -> str:
     return ", ".join(f"{k} {old!r} -> {now!r}" for k, (old, now) in changes.items())
+
+
+# --- the run directory as a whole -----------------------------------------------------------
+class RunDirectory:
+    """A run's two folders: the model dir (checkpoints, ``config.json``, ``history.csv``,
+    metrics, TensorBoard) and the image dir ``<gen_dir>/<run_name>/`` (``flags.txt``,
+    ``reals.png``, epoch grids, the report). Shared by training, sampling and evaluation.
+    """
+
+    def __init__(self, config: TrainConfig) -> None:
+        """``config`` is resolved: its ``model_dir``, ``gen_dir`` and ``run_name`` are set."""
+        self.config = config
+        self.model_dir = Path(config.model_dir)
+        self.image_dir = Path(config.gen_dir) / config.run_name
+
+    @property
+    def config_path(self) -> Path:
+        return self.model_dir / "config.json"
+
+    def lock(self):
+        """The model dir's ``RunLock`` (held by one training at a time); says when it takes
+        over the lock of a run that is gone."""
+        import contextlib
+
+        from gans.core.run.run_lock import RunLock
+
+        @contextlib.contextmanager
+        def held():
+            lock = RunLock(self.model_dir)
+            with lock:
+                if lock.took_over:
+                    owner = lock.took_over
+                    print(
+                        f"{lock.path}: took over the lock of a run that is gone "
+                        f"(pid {owner.get('pid')} on {owner.get('host')})"
+                    )
+                yield lock
+
+        return held()
+
+    def resume_changes(self, has_checkpoints: bool) -> dict[str, tuple]:
+        """Settings changed since the saved run (``{name: (old, new)}``); a change that
+        cannot be made mid-run is refused (``DataError``) before anything is written."""
+        if not (self.config_path.is_file() and has_checkpoints):
+            return {}
+        saved, _, relocated = load_saved(self.model_dir)
+        return check_resume(saved, self.config, self.model_dir, relocated=relocated)
+
+    def trim_history(self, start_epoch: int) -> None:
+        """Drop ``history.csv`` rows of epochs after ``start_epoch`` (no checkpoint has them)."""
+        dropped = trim_history(self.model_dir / "history.csv", start_epoch)
+        if dropped:
+            print(f"history.csv: dropped {dropped} row(s) of epochs after {start_epoch}")
+
+    def write_metadata(
+        self, epoch: int, changes: dict[str, tuple], reals, extra: dict | None = None
+    ) -> None:
+        """``config.json`` (with the ``history`` of changes on resume and ``extra`` keys),
+        ``flags.txt`` and, once, ``reals.png`` (``reals(n)`` gives ``n`` real images)."""
+        from gans.core.report.image_grid import save_grid
+
+        self.image_dir.mkdir(parents=True, exist_ok=True)
+        self.model_dir.mkdir(parents=True, exist_ok=True)
+        path = self.config_path
+        history = TrainConfig.json_extras(path).get("history", []) if path.is_file() else []
+        if epoch == 0:
+            history = []  # a run started over (no checkpoint): old changes are not its own
+        if changes:
+            history.append(
+                {
+                    "at_epoch": epoch,
+                    "time": time.strftime("%Y-%m-%dT%H:%M:%S"),
+                    "changed": {k: list(v) for k, v in changes.items()},
+                }
+            )
+        stored, saved_extra = saved_form(self.config, self.model_dir)
+        stored.to_json(path, extra={**saved_extra, **(extra or {}), "history": history})
+        if self.config.flags_text:
+            # Settings changed on resume (other than --epochs) are noted as comments, so the
+            # file says how the run was made: with the old values up to the epoch given.
+            notes = [
+                f"# until epoch {entry['at_epoch']}: "
+                + ", ".join(f"--{k}={old}" for k, (old, _) in changed.items())
+                for entry in history
+                if (changed := {k: v for k, v in entry["changed"].items() if k != "epochs"})
+            ]
+            text = self.config.flags_text + "".join(f"{line}\n" for line in notes)
+            (self.image_dir / "flags.txt").write_text(text)
+        reals_path = self.image_dir / "reals.png"
+        if not reals_path.exists():
+            images = reals(self.config.grid_size)
+            save_grid(images, reals_path, title=f"{self.config.dataset} · real images")
+
+    def report(self, announce: bool = False) -> dict:
+        """Build the run report (``index.html``, GIF, curves) from what is on disk now."""
+        from gans.core.report.run_report import build_run_report
+
+        report = build_run_report(self.image_dir, self.model_dir)
+        if announce and "index" in report:
+            print(f"run report: {report['index']}")
+        return report

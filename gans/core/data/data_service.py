@@ -5,8 +5,8 @@ the trainers' CPUs, so adding trainers (GPU hosts) does not need more input CPU 
 Start a dispatcher and any number of workers next to the data (they must read the same
 TFRecord paths as the trainers: a shared disk or a bucket)::
 
-    python -m gans.core.data_service --port=5050                        # dispatcher
-    python -m gans.core.data_service --dispatcher=host:5050 --worker    # each worker
+    gans-data-service --port=5050                        # dispatcher
+    gans-data-service --dispatcher=host:5050 --worker    # each worker
 
 How the stream is split: the service hands out the TFRecord shards dynamically
 (``ShardingPolicy.DYNAMIC``, a "distributed epoch"), and all trainers of one run read one
@@ -26,8 +26,7 @@ from pathlib import Path
 
 import tensorflow as tf
 
-from gans.core.errors import MissingDataError
-from gans.core.provider import (
+from gans.core.data.provider import (
     batch_noise,
     dataset_info,
     decode_pixels,
@@ -35,6 +34,7 @@ from gans.core.provider import (
     steps_per_epoch,
     to_unit_range,
 )
+from gans.core.errors import MissingDataError
 
 SERVICE_PREFIX = "grpc://"
 
@@ -61,7 +61,7 @@ def check_dispatcher_reachable(address: str, timeout_s: float = 10.0) -> None:
     except OSError as err:
         raise MissingDataError(
             f"--data_service={address}: no tf.data dispatcher answers ({err.strerror or err}); "
-            f"start one with: python -m gans.core.data_service --port={port}"
+            f"start one with: gans-data-service --port={port}"
         ) from None
 
 
@@ -115,31 +115,3 @@ def service_dataset(
         return served.take(per_epoch * epochs).enumerate().map(add_noise).prefetch(tf.data.AUTOTUNE)
 
     return strategy.distribute_datasets_from_function(per_worker), steps
-
-
-def main(argv: list[str]) -> None:
-    """Run a dispatcher (``--port``) or a worker (``--worker --dispatcher=host:port``)."""
-    from absl import flags
-
-    f = flags.FLAGS
-    service = tf.data.experimental.service
-    if f.worker:
-        if not f.dispatcher:
-            raise SystemExit("--worker needs --dispatcher=HOST:PORT")
-        server = service.WorkerServer(
-            service.WorkerConfig(dispatcher_address=f.dispatcher, port=f.port)
-        )
-        print(f"tf.data worker (port {f.port or 'any'}) serving dispatcher {f.dispatcher}")
-    else:
-        server = service.DispatchServer(service.DispatcherConfig(port=f.port))
-        print(f"tf.data dispatcher at {server.target}")
-    server.join()
-
-
-if __name__ == "__main__":
-    from absl import app, flags
-
-    flags.DEFINE_integer("port", 0, "Port to listen on (0: any free port).")
-    flags.DEFINE_bool("worker", False, "Run a worker instead of the dispatcher.")
-    flags.DEFINE_string("dispatcher", "", "Dispatcher HOST:PORT (workers only).")
-    app.run(main)

@@ -4,13 +4,7 @@ Library functions take a ``GANExperiment`` (usually ``GANExperiment.from_model_d
 restore the latest checkpoint, or a chosen one, before sampling. Images come from the
 sampling generator (the EMA copy when the run kept one) in inference mode, in [-1, 1].
 
-Command line::
-
-    python -m gans.core.generate --model_dir=models/mnist/dcgan_gan_28px --num=64 \\
-        [--out_dir=DIR] [--seed=0] [--checkpoint=PATH|ckpt-N|N] [--nogrid] [--noindividual] \\
-        [--label=K] [--interpolate] [--export_dir=DIR]
-
-The default ``--out_dir`` is ``<gen_dir>/<run_name>/generated/``.
+Command line: ``gans-generate`` (``gans.cli``).
 """
 
 from __future__ import annotations
@@ -24,13 +18,12 @@ from pathlib import Path
 
 import keras
 import numpy as np
-import tensorflow as tf
 from PIL import Image
 
-from gans.core import run_dir
-from gans.core.errors import DataError, MissingDataError
-from gans.core.experiment import GANExperiment
-from gans.core.image_grid import save_grid, save_image_atomic, tile, to_uint8
+from gans.core.errors import DataError
+from gans.core.progress import Progress
+from gans.core.report.image_grid import save_gif, save_grid, save_image_atomic, tile, to_uint8
+from gans.core.run.experiment import GANExperiment
 
 GRID_NAME = "grid.png"
 GRID_CAP = 1024  # images drawn in grid.png at most (more makes a picture too big to open)
@@ -47,21 +40,7 @@ def resolve_checkpoint(experiment: GANExperiment, checkpoint: str | os.PathLike 
     ``checkpoint`` may be a prefix path (``.../checkpoints/ckpt-3``), a name inside the
     model's ``checkpoints/`` folder (``ckpt-3``) or an epoch number (``3``).
     """
-    folder = Path(experiment.checkpoint_dir)
-    numbers = run_dir.checkpoint_numbers(folder)
-    if checkpoint is None or str(checkpoint) == "":
-        if not numbers:
-            raise MissingDataError(f"{folder}: no checkpoint; train {experiment.model_dir} first")
-        return run_dir.prefix(folder, numbers[-1])
-    text = str(checkpoint)
-    candidates = [Path(text), folder / text]
-    if text.isdigit():
-        candidates.append(folder / f"ckpt-{int(text)}")
-    for candidate in candidates:
-        if Path(f"{candidate}.index").is_file():
-            return str(candidate)
-    available = ", ".join(f"ckpt-{n}" for n in numbers) or "none"
-    raise MissingDataError(f"checkpoint {text}: not found (in {folder}: {available})")
+    return experiment.find_checkpoint(checkpoint)
 
 
 def restore_checkpoint(
@@ -72,25 +51,10 @@ def restore_checkpoint(
     Every object of the experiment that the checkpoint holds must match (a checkpoint of
     another configuration is a ``DataError``); values the experiment has no object for are
     ignored (``expect_partial``), e.g. an EMA generator when sampling with ``ema_decay=0``.
+    The latest: the newest one that restores (a damaged newest one is reported and skipped).
     """
-    if checkpoint is None or str(checkpoint) == "":
-        # the newest one that restores (a damaged newest one is reported and skipped)
-        experiment.restore(require=True, verbose=False)
-        return experiment.restored_path
-    path = resolve_checkpoint(experiment, checkpoint)
-    try:
-        status = experiment.checkpoint.restore(path)
-        status.assert_existing_objects_matched()
-    except (AssertionError, ValueError) as err:
-        reason = str(err).splitlines()[0] if str(err) else type(err).__name__
-        raise DataError(
-            f"{path}: checkpoint does not match this configuration ({reason})"
-        ) from None
-    except (IndexError, tf.errors.OpError) as err:  # truncated or corrupt files
-        reason = str(err).splitlines()[0] if str(err) else type(err).__name__
-        raise DataError(f"{path}: damaged checkpoint ({reason}); choose another") from None
-    status.expect_partial()
-    return path
+    experiment.restore(checkpoint, require=True, verbose=False)
+    return experiment.restored_path
 
 
 # --- sampling -------------------------------------------------------------------------------
@@ -108,7 +72,7 @@ def class_labels(
     ``None`` cycles 0, 1, …, C-1, 0, … over the whole set (as the epoch grids do); an int
     picks one class for every image; an array gives each image's class.
     """
-    classes = experiment.gan.num_classes
+    classes = experiment.num_classes
     if not classes:
         if labels is not None:
             raise DataError(f"{experiment.model_dir} is not class-conditional; it takes no labels")
@@ -131,17 +95,8 @@ def sample(
     current weights of the sampling generator, ``batch_size`` at a time."""
     if batch_size < 1:
         raise ValueError(f"batch_size must be >= 1, got {batch_size}")
-    c = experiment.config
-    noise = np.asarray(noise, np.float32)
     labels = class_labels(experiment, len(noise), labels)
-    if len(noise) == 0:
-        return np.zeros((0, c.image_size, c.image_size, c.channels), np.float32)
-    chunks = []
-    for i in range(0, len(noise), batch_size):
-        batch_labels = None if labels is None else tf.constant(labels[i : i + batch_size])
-        images = experiment.gan.generate(tf.constant(noise[i : i + batch_size]), batch_labels)
-        chunks.append(np.asarray(images, np.float32))
-    return np.concatenate(chunks)
+    return experiment.sample(noise, labels, batch_size)
 
 
 def generate_images(
@@ -233,15 +188,17 @@ def stream_images(
     digits = max(4, len(str(num_images - 1)))
     written: list[Path] = []
     kept: list[np.ndarray] = []
-    for i in range(0, num_images, batch_size):
-        batch_labels = None if all_labels is None else all_labels[i : i + batch_size]
-        images = sample(experiment, noise[i : i + batch_size], batch_labels, batch_size)
-        if individual:
-            for j, image in enumerate(images):
-                path = out / f"{prefix}_{i + j:0{digits}d}.png"
-                written.append(save_image_atomic(to_pil(image), path, format="PNG"))
-        if grid and sum(len(k) for k in kept) < GRID_CAP:
-            kept.append(images[: GRID_CAP - sum(len(k) for k in kept)])
+    with Progress("generating", total=num_images) as progress:
+        for i in range(0, num_images, batch_size):
+            batch_labels = None if all_labels is None else all_labels[i : i + batch_size]
+            images = sample(experiment, noise[i : i + batch_size], batch_labels, batch_size)
+            if individual:
+                for j, image in enumerate(images):
+                    path = out / f"{prefix}_{i + j:0{digits}d}.png"
+                    written.append(save_image_atomic(to_pil(image), path, format="PNG"))
+            if grid and sum(len(k) for k in kept) < GRID_CAP:
+                kept.append(images[: GRID_CAP - sum(len(k) for k in kept)])
+            progress.update(len(images))
     note = None
     if grid and kept:
         shown = np.concatenate(kept)
@@ -341,18 +298,7 @@ def interpolation_gif(
     images = sample(experiment, noise.reshape(frames_n * walks, noise_dim), walk_labels)
     pixels = to_uint8(images).reshape((frames_n, walks, *images.shape[1:]))
     frames = [_gif_frame(p, min_side) for p in pixels]
-    out = Path(out_path)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    return save_image_atomic(
-        frames[0],
-        out,
-        format="GIF",
-        save_all=True,
-        append_images=frames[1:],
-        duration=duration_ms,
-        loop=0,
-        disposal=1,
-    )
+    return save_gif(frames, out_path, duration_ms)
 
 
 # --- export ---------------------------------------------------------------------------------
@@ -371,10 +317,8 @@ def export_generator(
     Each artifact is written under a temporary name and renamed into place.
     """
     path = restore_checkpoint(experiment, checkpoint)
-    gan = experiment.gan
-    which = "ema" if gan.ema_generator is not None else "generator"
-    model = keras.models.clone_model(gan.sampler)
-    model.set_weights(gan.sampler.get_weights())
+    model = keras.models.clone_model(experiment.sampler)
+    model.set_weights(experiment.sampler.get_weights())
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -401,12 +345,12 @@ def export_generator(
         "noise": "standard normal, float32 [N, noise_dim]",
         "image_size": c.image_size,
         "channels": c.channels,
-        "num_classes": gan.num_classes,
-        "inputs": ["noise", "label"] if gan.num_classes else ["noise"],
+        "num_classes": experiment.num_classes,
+        "inputs": ["noise", "label"] if experiment.num_classes else ["noise"],
         "value_range": [-1.0, 1.0],
-        "generator": which,
+        "generator": experiment.sampler_kind,
         "checkpoint": str(path),
-        "epoch": int(experiment.epoch.numpy()),
+        "epoch": experiment.epochs_done,
         "keras": KERAS_NAME,
         "saved_model": SAVED_MODEL_NAME,
         "serving_endpoint": "serve",
@@ -416,68 +360,3 @@ def export_generator(
     tmp_json.write_text(json.dumps(info, indent=1))
     os.replace(tmp_json, json_path)
     return {"keras": keras_path, "saved_model": saved_path, "json": json_path}
-
-
-# --- command line ---------------------------------------------------------------------------
-def main(argv: list[str]) -> None:
-    """Sample ``--num`` images (and optionally a walk GIF and an export) from a model dir."""
-    from gans.core.common_flags import FLAGS
-
-    if len(argv) > 1:
-        raise DataError(f"unexpected arguments: {' '.join(argv[1:])}")
-    if not FLAGS.model_dir:
-        raise MissingDataError("--model_dir is required (a trained model directory)")
-    experiment = GANExperiment.from_model_dir(FLAGS.model_dir)
-    out_dir = Path(FLAGS.out_dir) if FLAGS.out_dir else experiment.run_dir / "generated"
-    path = restore_checkpoint(experiment, FLAGS.checkpoint)
-    epoch = int(experiment.epoch.numpy())
-    print(f"restored {path} (epoch {epoch})")
-    if FLAGS.num and (FLAGS.grid or FLAGS.individual):
-        title = f"{experiment.config.dataset} · epoch {epoch} · seed {FLAGS.seed}"
-        written, note = stream_images(
-            experiment,
-            FLAGS.num,
-            out_dir,
-            FLAGS.seed,
-            FLAGS.batch_size,
-            FLAGS.label,
-            prefix=FLAGS.prefix or experiment.config.dataset,
-            grid=FLAGS.grid,
-            individual=FLAGS.individual,
-            title=title,
-            columns=(experiment.gan.num_classes or None) if FLAGS.label is None else None,
-            checkpoint=path,
-        )
-        print(f"wrote {len(written)} file(s) to {out_dir}" + (f" ({note})" if note else ""))
-    if FLAGS.interpolate:
-        gif = interpolation_gif(
-            experiment,
-            out_dir / INTERPOLATION_NAME,
-            seed=FLAGS.seed,
-            checkpoint=path,
-            labels=FLAGS.label,
-        )
-        print(f"wrote {gif}")
-    if FLAGS.export_dir:
-        files = export_generator(experiment, FLAGS.export_dir, checkpoint=path)
-        print(f"exported {files['keras']}, {files['saved_model']} and {files['json']}")
-
-
-if __name__ == "__main__":
-    from absl import flags
-
-    from gans.core.common_flags import run_app
-
-    flags.DEFINE_string("model_dir", None, "Trained model directory (holds config.json).")
-    flags.DEFINE_integer("num", 64, "Number of images to generate.", lower_bound=0)
-    flags.DEFINE_string("out_dir", None, "Output folder (default <gen_dir>/<run>/generated).")
-    flags.DEFINE_integer("seed", 0, "Noise seed: the same seed gives the same images.")
-    flags.DEFINE_string("checkpoint", None, "Checkpoint path, ckpt-N or epoch N (default latest).")
-    flags.DEFINE_bool("grid", True, "Write grid.png.")
-    flags.DEFINE_bool("individual", True, "Write one PNG per image.")
-    flags.DEFINE_integer("label", None, "Class of every image (conditional GANs; default cycle).")
-    flags.DEFINE_string("prefix", None, "Individual file prefix (default: the dataset name).")
-    flags.DEFINE_integer("batch_size", 256, "Images per generator call.", lower_bound=1)
-    flags.DEFINE_bool("interpolate", False, "Also write interpolation.gif (a slerp walk).")
-    flags.DEFINE_string("export_dir", None, "Also export the generator (.keras + SavedModel).")
-    run_app(main)

@@ -10,7 +10,7 @@ import numpy as np
 import tensorflow as tf
 
 from gans.core.errors import DivergenceError, UserError
-from gans.core.image_grid import save_grid
+from gans.core.report.image_grid import save_grid
 
 
 class EpochImages(keras.callbacks.Callback):
@@ -50,6 +50,20 @@ class EpochImages(keras.callbacks.Callback):
             with self.summary_writer.as_default():
                 grid = tf.image.decode_png(tf.io.read_file(str(self.path_for(epoch + 1))))
                 tf.summary.image("samples", grid[None], step=epoch + 1)
+
+
+class PeriodicReport(keras.callbacks.Callback):
+    """Rebuild the run report (``build()``) every ``every`` epochs, after the evaluation and
+    the history row of that epoch, so a run still going, or killed, has a recent page."""
+
+    def __init__(self, build, every: int) -> None:
+        super().__init__()
+        self.build = build
+        self.every = every
+
+    def on_epoch_end(self, epoch: int, logs=None) -> None:
+        if self.every > 0 and (epoch + 1) % self.every == 0:
+            self.build()
 
 
 class EpochCheckpoint(keras.callbacks.Callback):

@@ -68,8 +68,7 @@ import keras
 import tensorflow as tf
 from keras import layers, ops
 
-from gans.core.gan_layers import spectral_norm
-from gans.core.networks import NetworkOptions, _batch_norm
+from gans.core.model.gan_layers import NetworkOptions, batch_norm, spectral_norm
 
 FASTGAN_SIZES = (32, 64, 128, 256)
 
@@ -199,7 +198,7 @@ def _up_block(x, filters: int, comp: bool):
         x = layers.Conv2D(2 * filters, 3, padding="same", use_bias=False)(x)
         if comp:
             x = NoiseInjection()(x)
-        x = _batch_norm()(x)
+        x = batch_norm()(x)
         x = GLU()(x)
     return x
 
@@ -221,7 +220,7 @@ def fastgan_generator(
     z = keras.Input((noise_dim,), name="noise")
     x = layers.Dense(4 * 4 * 2 * nfc(4), use_bias=False)(z)
     x = layers.Reshape((4, 4, 2 * nfc(4)))(x)
-    x = _batch_norm()(x)
+    x = batch_norm()(x)
     x = GLU()(x)
     maps = {4: x}
     gates = dict((high, low) for low, high in g_sle_pairs(image_size))
@@ -246,12 +245,12 @@ def _sn_conv(filters: int, kernel: int, strides: int = 1, padding: str = "same",
 def _down_block(x, filters: int):
     """The paper's DownBlockComp: (strided conv path + avg-pool/1×1 path) / 2."""
     main = _sn_conv(filters, 4, strides=2)(x)
-    main = layers.LeakyReLU(0.2)(_batch_norm()(main))
+    main = layers.LeakyReLU(0.2)(batch_norm()(main))
     main = _sn_conv(filters, 3)(main)
-    main = layers.LeakyReLU(0.2)(_batch_norm()(main))
+    main = layers.LeakyReLU(0.2)(batch_norm()(main))
     direct = layers.AveragePooling2D(2)(x)
     direct = _sn_conv(filters, 1)(direct)
-    direct = layers.LeakyReLU(0.2)(_batch_norm()(direct))
+    direct = layers.LeakyReLU(0.2)(batch_norm()(direct))
     return layers.Average()([main, direct])
 
 
@@ -333,7 +332,7 @@ class FastGANDiscriminator(keras.Model):
             maps[r] = x
         feat_8, feat_16 = maps[8], maps[16]
         h = _sn_conv(_channels(_D_MULT[8], opts.width, opts.max_filters), 1)(feat_8)
-        h = layers.LeakyReLU(0.2)(_batch_norm()(h))
+        h = layers.LeakyReLU(0.2)(batch_norm()(h))
         h = layers.Flatten()(h)
         h = layers.Identity(name="features")(h)
         h = spectral_norm(layers.Dense(1))(h)

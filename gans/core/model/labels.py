@@ -33,14 +33,6 @@ class LabelPolicy:
         """Real target ``1 - smoothing``, fake target 0."""
         return cls(real_range=(1.0 - smoothing, 1.0 - smoothing))
 
-    @property
-    def is_identity(self) -> bool:
-        return (
-            self.real_range == (1.0, 1.0)
-            and self.fake_range == (0.0, 0.0)
-            and self.flip_prob == 0.0
-        )
-
     def targets(
         self, batch_size: tf.Tensor, rng: tf.random.Generator
     ) -> tuple[tf.Tensor, tf.Tensor]:

@@ -10,6 +10,7 @@ Every function takes logits (and, for the discriminator, label targets) and retu
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections.abc import Callable
 
 import tensorflow as tf
@@ -33,6 +34,23 @@ def _with_targets(real_logits, fake_logits, real_targets, fake_targets):
     return real_logits, fake_logits, real_targets, fake_targets
 
 
+def _discriminator_loss(body: Callable[..., PerExample]) -> Callable[..., PerExample]:
+    """The uniform discriminator signature ``(real_logits, fake_logits, real_targets=None,
+    fake_targets=None)`` around ``body(real, fake, real_targets, fake_targets)``, which gets
+    float32 ``[batch]`` logits and the targets (1 for reals, 0 for fakes by default)."""
+
+    @functools.wraps(body)
+    def loss(
+        real_logits: tf.Tensor,
+        fake_logits: tf.Tensor,
+        real_targets: tf.Tensor | None = None,
+        fake_targets: tf.Tensor | None = None,
+    ) -> PerExample:
+        return body(*_with_targets(real_logits, fake_logits, real_targets, fake_targets))
+
+    return loss
+
+
 def modified_generator_loss(fake_logits: tf.Tensor) -> PerExample:
     """Non-saturating generator loss, ``-log D(G(z))`` (Goodfellow et al. 2014, §3)."""
     fake_logits = _flat(fake_logits)
@@ -41,23 +59,16 @@ def modified_generator_loss(fake_logits: tf.Tensor) -> PerExample:
     )
 
 
-def modified_discriminator_loss(
-    real_logits: tf.Tensor,
-    fake_logits: tf.Tensor,
-    real_targets: tf.Tensor | None = None,
-    fake_targets: tf.Tensor | None = None,
-) -> PerExample:
+@_discriminator_loss
+def modified_discriminator_loss(real, fake, real_targets, fake_targets) -> PerExample:
     """Binary cross-entropy ``-t_r log D(x) - (1 - t_f) log(1 - D(G(z)))``.
 
     Targets default to 1 for reals and 0 for fakes; a label policy passes smoothed or
     flipped targets (Salimans et al. 2016, §3.4).
     """
-    real_logits, fake_logits, real_targets, fake_targets = _with_targets(
-        real_logits, fake_logits, real_targets, fake_targets
-    )
-    real = tf.nn.sigmoid_cross_entropy_with_logits(labels=real_targets, logits=real_logits)
-    fake = tf.nn.sigmoid_cross_entropy_with_logits(labels=fake_targets, logits=fake_logits)
-    return real + fake
+    return tf.nn.sigmoid_cross_entropy_with_logits(
+        labels=real_targets, logits=real
+    ) + tf.nn.sigmoid_cross_entropy_with_logits(labels=fake_targets, logits=fake)
 
 
 def wasserstein_generator_loss(fake_logits: tf.Tensor) -> PerExample:
@@ -65,15 +76,11 @@ def wasserstein_generator_loss(fake_logits: tf.Tensor) -> PerExample:
     return -_flat(fake_logits)
 
 
-def wasserstein_discriminator_loss(
-    real_logits: tf.Tensor,
-    fake_logits: tf.Tensor,
-    real_targets: tf.Tensor | None = None,
-    fake_targets: tf.Tensor | None = None,
-) -> PerExample:
+@_discriminator_loss
+def wasserstein_discriminator_loss(real, fake, real_targets, fake_targets) -> PerExample:
     """WGAN critic loss ``D(G(z)) - D(x)``; label targets do not apply and are ignored."""
     del real_targets, fake_targets
-    return _flat(fake_logits) - _flat(real_logits)
+    return fake - real
 
 
 def hinge_generator_loss(fake_logits: tf.Tensor) -> PerExample:
@@ -81,15 +88,11 @@ def hinge_generator_loss(fake_logits: tf.Tensor) -> PerExample:
     return -_flat(fake_logits)
 
 
-def hinge_discriminator_loss(
-    real_logits: tf.Tensor,
-    fake_logits: tf.Tensor,
-    real_targets: tf.Tensor | None = None,
-    fake_targets: tf.Tensor | None = None,
-) -> PerExample:
+@_discriminator_loss
+def hinge_discriminator_loss(real, fake, real_targets, fake_targets) -> PerExample:
     """Hinge loss ``relu(1 - D(x)) + relu(1 + D(G(z)))``; targets are ignored."""
     del real_targets, fake_targets
-    return tf.nn.relu(1.0 - _flat(real_logits)) + tf.nn.relu(1.0 + _flat(fake_logits))
+    return tf.nn.relu(1.0 - real) + tf.nn.relu(1.0 + fake)
 
 
 def least_squares_generator_loss(fake_logits: tf.Tensor) -> PerExample:
@@ -97,17 +100,10 @@ def least_squares_generator_loss(fake_logits: tf.Tensor) -> PerExample:
     return 0.5 * tf.square(_flat(fake_logits) - 1.0)
 
 
-def least_squares_discriminator_loss(
-    real_logits: tf.Tensor,
-    fake_logits: tf.Tensor,
-    real_targets: tf.Tensor | None = None,
-    fake_targets: tf.Tensor | None = None,
-) -> PerExample:
+@_discriminator_loss
+def least_squares_discriminator_loss(real, fake, real_targets, fake_targets) -> PerExample:
     """LSGAN discriminator loss ``½ (D(x) - t_r)² + ½ (D(G(z)) - t_f)²``, t_r=1, t_f=0."""
-    real_logits, fake_logits, real_targets, fake_targets = _with_targets(
-        real_logits, fake_logits, real_targets, fake_targets
-    )
-    return 0.5 * tf.square(real_logits - real_targets) + 0.5 * tf.square(fake_logits - fake_targets)
+    return 0.5 * tf.square(real - real_targets) + 0.5 * tf.square(fake - fake_targets)
 
 
 @dataclasses.dataclass(frozen=True)

@@ -1,4 +1,5 @@
-"""Discriminator layers: minibatch discrimination, minibatch std-dev, spectral normalization.
+"""Layers the network builders share: minibatch discrimination, minibatch std-dev, spectral
+normalization, synchronized batch norm, and ``NetworkOptions``, the builders' knobs.
 
 References:
 - Salimans et al. 2016, "Improved Techniques for Training GANs", §3.2.
@@ -12,9 +13,51 @@ the replica's shard), as in the papers' multi-GPU code.
 
 from __future__ import annotations
 
+import dataclasses
+
 import keras
 import tensorflow as tf
 from keras import ops
+
+
+@dataclasses.dataclass(frozen=True)
+class NetworkOptions:
+    """Knobs shared by the builders.
+
+    Attributes:
+      width: filters of the widest-resolution conv layer (DCGAN's ngf/ndf, 64).
+      max_filters: cap on filters at low resolutions.
+      d_norm: discriminator normalization: "batch" (DCGAN), "layer" (WGAN-GP safe), "none".
+      spectral_norm: wrap discriminator Conv/Dense in spectral normalization (Miyato 2018).
+      minibatch_std: append a minibatch-stddev feature map before the D head (Karras 2018).
+      minibatch_disc: kernels of a minibatch-discrimination layer in the D head, 0 = off
+        (Salimans et al. 2016, §3.2).
+      dropout: dropout rate in the fully connected discriminator.
+      upsample: DCGAN generator upsampling: "transposed" (Radford et al. 2016) or
+        "nearest" (nearest-neighbour resize + 3x3 conv; Odena et al. 2016, no checkerboard).
+    """
+
+    width: int = 64
+    max_filters: int = 512
+    d_norm: str = "batch"
+    spectral_norm: bool = False
+    minibatch_std: bool = False
+    minibatch_disc: int = 0
+    dropout: float = 0.3
+    upsample: str = "transposed"
+
+
+def batch_norm() -> keras.layers.Layer:
+    """Batch norm over the *global* batch, so N replicas train like one.
+
+    Synchronized only when the strategy the net is built under has several replicas: on one
+    device Keras's synchronized path still computes the statistics by hand (sums of x, x²
+    and a tensor of ones), which is slower than plain ``tf.nn.moments``.
+    Momentum 0.9 (PyTorch's 0.1, the DCGAN reference) rather than Keras's 0.99: the moving
+    statistics used for sampling then catch up within tens of steps, not hundreds.
+    """
+    replicas = tf.distribute.get_strategy().num_replicas_in_sync
+    return keras.layers.BatchNormalization(momentum=0.9, synchronized=replicas > 1)
 
 
 @keras.saving.register_keras_serializable(package="gans")

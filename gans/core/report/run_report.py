@@ -5,11 +5,12 @@ From what the engine already writes (epoch grids and ``flags.txt`` in the run di
 
 * ``progress.gif`` — the epoch grids as one looping animation,
 * ``losses.png`` — D/G losses against epoch, drawn with Pillow (no plotting dependency),
+* ``swd.png``, ``diversity.png`` — the evaluations' SWD and MS-SSIM (samples vs reals),
 * ``index.html`` — a static page (relative links, no external assets) tying it together.
 
 Everything is derived, written atomically and safe to rebuild at any time::
 
-    python -m gans.core.run_report --run_dir=gen_img/mnist/dcgan_gan_28px \
+    gans-report --run_dir=gen_img/mnist/dcgan_gan_28px \
         --model_dir=models/mnist/dcgan_gan_28px
 """
 
@@ -27,12 +28,14 @@ from urllib.parse import quote
 
 from PIL import Image, ImageDraw, ImageFont
 
-from gans.core.image_grid import save_image_atomic
+from gans.core.report.image_grid import save_gif, save_image_atomic
 
 EPOCH_IMAGE_RE = re.compile(r"^(?P<prefix>.+)_epoch_(?P<epoch>\d+)\.png$")
 
 PROGRESS_GIF = "progress.gif"
 LOSSES_PNG = "losses.png"
+SWD_PNG = "swd.png"
+DIVERSITY_PNG = "diversity.png"
 INDEX_HTML = "index.html"
 HISTORY_CSV = "history.csv"
 METRICS_JSONL = "metrics.jsonl"
@@ -170,19 +173,7 @@ def make_progress_gif(
 
     durations = [duration_ms] * len(frames)
     durations[-1] = max(duration_ms, final_hold_ms)
-    out = run_dir / out_name
-    tmp = _atomic_tmp(out)
-    frames[0].save(
-        tmp,
-        format="GIF",
-        save_all=True,
-        append_images=frames[1:],
-        duration=durations,
-        loop=0,
-        disposal=1,
-    )
-    os.replace(tmp, out)
-    return out
+    return save_gif(frames, run_dir / out_name, durations)
 
 
 # --- history.csv ----------------------------------------------------------------------------
@@ -486,6 +477,39 @@ def latest_per_epoch(records: Iterable[dict]) -> list[dict]:
     return [latest[e] for e in sorted(latest)]
 
 
+def plot_metrics(records: list[dict], run_dir: Path, title: str = "") -> dict[str, Path]:
+    """``swd.png`` (SWD against epoch) and ``diversity.png`` (MS-SSIM of samples and of real
+    images: samples far above the reals mean collapse) from ``metrics.jsonl`` records."""
+    rows = [r for r in latest_per_epoch(records) if isinstance(r.get("epoch"), int | float)]
+    if not rows:
+        return {}
+    epochs = [float(r["epoch"]) for r in rows]
+
+    def column(key: str) -> list[float]:
+        return [float(r[key]) if isinstance(r.get(key), int | float) else math.nan for r in rows]
+
+    written = {}
+    swd = plot_lines(
+        epochs,
+        {"SWD": column("swd_mean")},
+        run_dir / SWD_PNG,
+        title=title,
+        y_label="sliced Wasserstein distance",
+    )
+    if swd is not None:
+        written["swd"] = swd
+    diversity = plot_lines(
+        epochs,
+        {"samples": column("ms_ssim_fake"), "real images": column("ms_ssim_real")},
+        run_dir / DIVERSITY_PNG,
+        title=title,
+        y_label="MS-SSIM (lower = more diverse)",
+    )
+    if diversity is not None:
+        written["diversity"] = diversity
+    return written
+
+
 def _fmt_cell(v) -> str:
     if isinstance(v, bool) or v is None:
         return "" if v is None else str(v)
@@ -602,6 +626,12 @@ def write_index_html(
         table = _metrics_table(read_metrics(model_dir / METRICS_JSONL))
         if table:
             parts += ["<h2>Metrics</h2>", table]
+            plots = [
+                _figure(_src(run_dir / name, run_dir), "", alt, cls="plot")
+                for name, alt in ((SWD_PNG, "SWD plot"), (DIVERSITY_PNG, "diversity plot"))
+                if (run_dir / name).is_file()
+            ]
+            parts += plots
         files = [model_dir / n for n in (HISTORY_CSV, METRICS_JSONL, "config.json")]
         links = [
             f'<a href="{_src(f, run_dir)}">{html.escape(f.name)}</a>' for f in files if f.is_file()
@@ -641,6 +671,8 @@ def build_run_report(
         plot = plot_losses(history, run_dir / LOSSES_PNG, title=default_title(run_dir))
         if plot is not None:
             written["losses"] = plot
+        records = read_metrics(Path(model_dir) / METRICS_JSONL)
+        written.update(plot_metrics(records, run_dir, title=default_title(run_dir)))
     written["index"] = write_index_html(run_dir, model_dir)
     return written
 
@@ -652,25 +684,3 @@ def guess_model_dir(run_dir: str | os.PathLike) -> Path | None:
         return None
     candidate = run_dir.parents[2] / "models" / run_dir.parent.name / run_dir.name
     return candidate if candidate.is_dir() else None
-
-
-if __name__ == "__main__":
-    from absl import app, flags
-
-    flags.DEFINE_string("run_dir", None, "Run image folder, e.g. gen_img/mnist/dcgan_gan_28px.")
-    flags.DEFINE_string(
-        "model_dir",
-        None,
-        "Model folder with history.csv / metrics.jsonl (default: models/<dataset>/<run> "
-        "beside gen_img, if it exists).",
-    )
-    flags.mark_flag_as_required("run_dir")
-    FLAGS = flags.FLAGS
-
-    def main(argv: list[str]) -> None:
-        del argv
-        model_dir = FLAGS.model_dir or guess_model_dir(FLAGS.run_dir)
-        for name, path in build_run_report(FLAGS.run_dir, model_dir).items():
-            print(f"{name}: {path}")
-
-    app.run(main)

@@ -8,43 +8,18 @@ losses stay in float32 under mixed precision. Dataset packages choose a builder 
 
 from __future__ import annotations
 
-import dataclasses
 import math
 from collections.abc import Callable
 
 import keras
-import tensorflow as tf
 from keras import layers
+
+from gans.core.model.gan_layers import NetworkOptions, batch_norm
+
+DEFAULT_OPTIONS = NetworkOptions()  # frozen: safe as a default argument
 
 SUPPORTED_SIZES = (28, 32, 64, 128, 256)
 SUPPORTED_CHANNELS = (1, 3, 4)
-
-
-@dataclasses.dataclass(frozen=True)
-class NetworkOptions:
-    """Knobs shared by the builders.
-
-    Attributes:
-      width: filters of the widest-resolution conv layer (DCGAN's ngf/ndf, 64).
-      max_filters: cap on filters at low resolutions.
-      d_norm: discriminator normalization: "batch" (DCGAN), "layer" (WGAN-GP safe), "none".
-      spectral_norm: wrap discriminator Conv/Dense in spectral normalization (Miyato 2018).
-      minibatch_std: append a minibatch-stddev feature map before the D head (Karras 2018).
-      minibatch_disc: kernels of a minibatch-discrimination layer in the D head, 0 = off
-        (Salimans et al. 2016, §3.2).
-      dropout: dropout rate in the fully connected discriminator.
-      upsample: DCGAN generator upsampling: "transposed" (Radford et al. 2016) or
-        "nearest" (nearest-neighbour resize + 3x3 conv; Odena et al. 2016, no checkerboard).
-    """
-
-    width: int = 64
-    max_filters: int = 512
-    d_norm: str = "batch"
-    spectral_norm: bool = False
-    minibatch_std: bool = False
-    minibatch_disc: int = 0
-    dropout: float = 0.3
-    upsample: str = "transposed"
 
 
 def check_shape(image_size: int, channels: int) -> None:
@@ -62,29 +37,16 @@ def _base_and_upsamples(image_size: int) -> tuple[int, int]:
     return 4, int(math.log2(image_size)) - 2
 
 
-def _batch_norm() -> layers.Layer:
-    """Batch norm over the *global* batch, so N replicas train like one.
-
-    Synchronized only when the strategy the net is built under has several replicas: on one
-    device Keras's synchronized path still computes the statistics by hand (sums of x, x²
-    and a tensor of ones), which is slower than plain ``tf.nn.moments``.
-    Momentum 0.9 (PyTorch's 0.1, the DCGAN reference) rather than Keras's 0.99: the moving
-    statistics used for sampling then catch up within tens of steps, not hundreds.
-    """
-    replicas = tf.distribute.get_strategy().num_replicas_in_sync
-    return layers.BatchNormalization(momentum=0.9, synchronized=replicas > 1)
-
-
 def _maybe_sn(layer: layers.Layer, opts: NetworkOptions) -> layers.Layer:
     """Spectral normalization as a reparametrization W/σ(W) (see gan_layers.SpectralNorm)."""
-    from gans.core.gan_layers import spectral_norm
+    from gans.core.model.gan_layers import spectral_norm
 
     return spectral_norm(layer, enabled=opts.spectral_norm)
 
 
 def _d_norm(opts: NetworkOptions) -> layers.Layer | None:
     if opts.d_norm == "batch":
-        return _batch_norm()
+        return batch_norm()
     if opts.d_norm == "layer":
         return layers.LayerNormalization()
     if opts.d_norm == "none":
@@ -95,12 +57,12 @@ def _d_norm(opts: NetworkOptions) -> layers.Layer | None:
 def _d_head(x, opts: NetworkOptions):
     """Flatten (+ optional minibatch features) → one float32 logit."""
     if opts.minibatch_std and len(x.shape) == 4:
-        from gans.core.gan_layers import MinibatchStdDev
+        from gans.core.model.gan_layers import MinibatchStdDev
 
         x = MinibatchStdDev()(x)
     x = layers.Flatten()(x)
     if opts.minibatch_disc > 0:
-        from gans.core.gan_layers import MinibatchDiscrimination
+        from gans.core.model.gan_layers import MinibatchDiscrimination
 
         x = MinibatchDiscrimination(num_kernels=opts.minibatch_disc, kernel_dim=5)(x)
     x = layers.Identity(name="features")(x)
@@ -109,7 +71,7 @@ def _d_head(x, opts: NetworkOptions):
 
 
 def dcgan_generator(
-    image_size: int, channels: int, noise_dim: int, opts: NetworkOptions = NetworkOptions()
+    image_size: int, channels: int, noise_dim: int, opts: NetworkOptions = DEFAULT_OPTIONS
 ) -> keras.Model:
     """DCGAN generator (Radford et al. 2016): project, then stride-2 transposed convs.
 
@@ -132,13 +94,13 @@ def dcgan_generator(
     filters = min(opts.width * 2 ** (ups - 1), opts.max_filters)
     z = keras.Input((noise_dim,), name="noise")
     x = layers.Dense(base * base * filters, use_bias=False)(z)
-    x = _batch_norm()(x)
+    x = batch_norm()(x)
     x = layers.ReLU()(x)
     x = layers.Reshape((base, base, filters))(x)
     for i in range(ups - 1):
         filters = min(opts.width * 2 ** (ups - 2 - i), opts.max_filters)
         x = up(filters, use_bias=False)(x)
-        x = _batch_norm()(x)
+        x = batch_norm()(x)
         x = layers.ReLU()(x)
     x = up(channels)(x)
     out = layers.Activation("tanh", dtype="float32", name="image")(x)
@@ -146,7 +108,7 @@ def dcgan_generator(
 
 
 def dcgan_discriminator(
-    image_size: int, channels: int, opts: NetworkOptions = NetworkOptions()
+    image_size: int, channels: int, opts: NetworkOptions = DEFAULT_OPTIONS
 ) -> keras.Model:
     """DCGAN discriminator: stride-2 convs with LeakyReLU(0.2), no norm on the first."""
     check_shape(image_size, channels)
@@ -164,7 +126,7 @@ def dcgan_discriminator(
 
 
 def fc_generator(
-    image_size: int, channels: int, noise_dim: int, opts: NetworkOptions = NetworkOptions()
+    image_size: int, channels: int, noise_dim: int, opts: NetworkOptions = DEFAULT_OPTIONS
 ) -> keras.Model:
     """Fully connected generator (Goodfellow et al. 2014 style): 256-512-1024, tanh."""
     check_shape(image_size, channels)
@@ -172,7 +134,7 @@ def fc_generator(
     x = z
     for units in (256, 512, 1024):
         x = layers.Dense(units)(x)
-        x = _batch_norm()(x)
+        x = batch_norm()(x)
         x = layers.LeakyReLU(0.2)(x)
     x = layers.Dense(image_size * image_size * channels)(x)
     x = layers.Reshape((image_size, image_size, channels))(x)
@@ -181,7 +143,7 @@ def fc_generator(
 
 
 def fc_discriminator(
-    image_size: int, channels: int, opts: NetworkOptions = NetworkOptions()
+    image_size: int, channels: int, opts: NetworkOptions = DEFAULT_OPTIONS
 ) -> keras.Model:
     """Fully connected discriminator: 1024-512-256 with LeakyReLU(0.2) and dropout."""
     check_shape(image_size, channels)
@@ -196,19 +158,19 @@ def fc_discriminator(
 
 
 def fastgan_generator(
-    image_size: int, channels: int, noise_dim: int, opts: NetworkOptions = NetworkOptions()
+    image_size: int, channels: int, noise_dim: int, opts: NetworkOptions = DEFAULT_OPTIONS
 ) -> keras.Model:
-    """FastGAN generator (Liu et al., ICLR 2021); see ``gans.core.fastgan``."""
-    from gans.core import fastgan  # lazy: fastgan imports this module
+    """FastGAN generator (Liu et al., ICLR 2021); see ``gans.core.model.fastgan``."""
+    from gans.core.model import fastgan  # lazy: fastgan imports this module
 
     return fastgan.fastgan_generator(image_size, channels, noise_dim, opts)
 
 
 def fastgan_discriminator(
-    image_size: int, channels: int, opts: NetworkOptions = NetworkOptions()
+    image_size: int, channels: int, opts: NetworkOptions = DEFAULT_OPTIONS
 ) -> keras.Model:
-    """FastGAN discriminator with its decoders and ``reconstruct``; see ``gans.core.fastgan``."""
-    from gans.core import fastgan
+    """FastGAN discriminator with its decoders and ``reconstruct`` (the ``fastgan`` module)."""
+    from gans.core.model import fastgan
 
     return fastgan.fastgan_discriminator(image_size, channels, opts)
 
@@ -228,7 +190,7 @@ def build_networks(
     image_size: int,
     channels: int,
     noise_dim: int,
-    opts: NetworkOptions = NetworkOptions(),
+    opts: NetworkOptions = DEFAULT_OPTIONS,
     num_classes: int = 0,
 ) -> tuple[keras.Model, keras.Model]:
     """``(generator, discriminator)`` for a ``--network`` value.

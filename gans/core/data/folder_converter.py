@@ -1,6 +1,6 @@
 """Any folder of images → TFRecords, through the shared writer.
 
-Files are read with ``gans.core.image_io`` (PNG, JPEG, GIF, WebP, BMP, TIFF, SVG; every
+Files are read with ``gans.core.data.image_io`` (PNG, JPEG, GIF, WebP, BMP, TIFF, SVG; every
 colour mode; EXIF rotation; crop or pad to square). Files that cannot become an image are
 listed in the manifest with the reason; nothing else is lost.
 """
@@ -12,9 +12,9 @@ import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+from gans.core.data.image_io import ImageSkipped, iter_image_files, load_image
+from gans.core.data.tfrecord_writer import ImageRecord, SkippedFile, write_tfrecords
 from gans.core.errors import MissingDataError
-from gans.core.image_io import ImageSkipped, iter_image_files, load_image
-from gans.core.tfrecord_writer import ImageRecord, SkippedFile, write_tfrecords
 
 NAMED_COLOURS = {"white": (255, 255, 255), "black": (0, 0, 0), "gray": (128, 128, 128)}
 

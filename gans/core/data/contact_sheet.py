@@ -7,8 +7,8 @@ from pathlib import Path
 
 import numpy as np
 
-from gans.core.image_grid import save_grid
-from gans.core.provider import dataset_info, decode_images
+from gans.core.data.provider import dataset_info, decode_images
+from gans.core.report.image_grid import save_grid
 
 CONTACT_SHEET = "contact_sheet.png"
 

@@ -70,6 +70,21 @@ def save_grid(
     return save_image_atomic(canvas, path, format="PNG")
 
 
+def save_gif(frames: list[Image.Image], path: str | os.PathLike, durations_ms) -> Path:
+    """A looping animated GIF of ``frames`` (``durations_ms``: one for all, or one per
+    frame), written atomically; each frame replaces the previous one (disposal 1)."""
+    return save_image_atomic(
+        frames[0],
+        path,
+        format="GIF",
+        save_all=True,
+        append_images=frames[1:],
+        duration=durations_ms,
+        loop=0,
+        disposal=1,
+    )
+
+
 def save_image_atomic(image: Image.Image, path: str | os.PathLike, **save_kwargs) -> Path:
     """Save through a hidden temporary sibling, then rename: readers never see half a file.
 

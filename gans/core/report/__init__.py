@@ -1,0 +1,1 @@
+"""Report: pictures and pages for people: image grids and the run report."""

@@ -1,0 +1,84 @@
+"""The bodies of every dataset's entry scripts: train, and convert on its own.
+
+A dataset script is then a few lines under ``__main__``::
+
+    run_training(pokemon_spec)          # pokemon_gan.py
+    run_conversion(pokemon_spec)        # pokemon_convert.py
+
+Flags are defined here, when called, never at import.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from gans.core.data.contact_sheet import write_contact_sheet
+from gans.core.data.data_prep import DataPreparation
+from gans.core.data.dataset_spec import DatasetSpec
+from gans.core.run.common_flags import (
+    FLAGS,
+    config_from_flags,
+    define_common_flags,
+    define_flag,
+    run_app,
+    set_defaults,
+)
+from gans.core.run.experiment import GANExperiment, resolve
+
+SpecFactory = Callable[[], DatasetSpec]
+
+
+def run_training(
+    make_spec: SpecFactory,
+    default_spec: DatasetSpec | None = None,
+    argv: list[str] | None = None,
+    doc: str | None = None,
+) -> None:
+    """Define the shared flags, apply the dataset's defaults, parse, train.
+
+    ``default_spec`` gives the flag defaults when ``make_spec`` reads flags (mnist's
+    ``--variant``) and so cannot be called before parsing.
+    """
+    define_common_flags()
+    set_defaults(**(default_spec or make_spec()).default_options())
+
+    def main(argv: list[str]) -> None:
+        spec = make_spec()
+        GANExperiment(spec, config_from_flags(spec.name)).train()
+
+    run_app(main, argv=argv, doc=doc)
+
+
+def run_conversion(
+    make_spec: SpecFactory,
+    default_spec: DatasetSpec | None = None,
+    argv: list[str] | None = None,
+    doc: str | None = None,
+) -> None:
+    """Convert a dataset's source into TFRecords (and a contact sheet) without training.
+
+    Uses the shared flags (``--source_dir``, ``--data_dir``, ``--image_size``, ``--channels``,
+    ``--fit``, ``--background``) plus ``--inspect`` and ``--force``.
+    """
+    define_common_flags()
+    set_defaults(**(default_spec or make_spec()).default_options())
+    define_flag(
+        "bool", "inspect", False, "Only write the contact sheet of existing records.", "data"
+    )
+    define_flag("bool", "force", False, "Convert again even if records exist.", "data")
+
+    def main(argv: list[str]) -> None:
+        spec = make_spec()
+        data = DataPreparation(spec, resolve(config_from_flags(spec.name), spec))
+        out_dir = data.tfrecord_dir
+        if not FLAGS.inspect and (FLAGS.force or data.manifest() is None):
+            manifest = data.convert()
+            print(
+                f"wrote {manifest['count']} images to {out_dir} ({len(manifest['skipped'])} "
+                f"skipped, {len(manifest['duplicates'])} duplicates; see manifest.json)"
+            )
+        elif not FLAGS.inspect:
+            print(f"{out_dir} already converted (--force to redo)")
+        print(f"contact sheet: {write_contact_sheet(out_dir)}")
+
+    run_app(main, argv=argv, doc=doc)
