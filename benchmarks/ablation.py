@@ -130,9 +130,18 @@ ARMS = {
     "fastgan-norecon": [*FASTGAN, "--recon_weight=0"],
 }
 # Every arm starts from the plain DCGAN: the dataset's own recommended defaults (the small
-# sets turn on half width + DiffAugment + EMA, mnist half width) are switched off first,
-# then the arm's flags win.
-PLAIN = ["--augment=none", "--ema_decay=0", "--width=64"]
+# sets turn on FastGAN at width 16 / batch 16 with hinge, DiffAugment + EMA; mnist half
+# width) are switched off first, then the arm's flags win.
+PLAIN = [
+    "--network=dcgan",
+    "--loss=gan",
+    "--augment=none",
+    "--ema_decay=0",
+    "--width=64",
+    "--recon_weight=0",
+]
+# The batch each small set's plain DCGAN trains with (its DatasetSpec's batch size).
+PLAIN_BATCH = {"flags": ["--batch_size=32"], "pokemon": ["--batch_size=64"]}
 DATASETS = {
     "fashion": ["gans/mnist/mnist_gan.py", "--variant=fashion", f"--source_dir={FASHION}"],
     "flags": ["gans/flags/flags_gan.py"],
@@ -187,6 +196,7 @@ def train(dataset: str, arm: str, seed: int, work: Path, budget: float) -> Path:
         *DATASETS[dataset][1:],
         *source,
         *PLAIN,
+        *PLAIN_BATCH.get(dataset, []),
         *ARMS[arm],
         *FLAGS.train_flags,
         f"--seed={seed}",
