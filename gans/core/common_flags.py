@@ -14,6 +14,7 @@ from collections.abc import Callable, Sequence
 import tensorflow as tf
 from absl import app, flags, logging
 
+from gans.core.class_labels import valid_labels_setting
 from gans.core.config import TrainConfig
 from gans.core.data_service import is_service_address
 from gans.core.distribute import STRATEGIES
@@ -77,8 +78,14 @@ def define_common_flags() -> None:
     flags.DEFINE_enum("strategy", "auto", list(STRATEGIES), "tf.distribute strategy.")
     # Model and loss.
     flags.DEFINE_enum("network", None, sorted(NETWORKS), "Network builder (default: dataset's).")
+    flags.DEFINE_bool("conditional", False, "Class-conditional GAN (labelled sets; see --labels).")
+    flags.DEFINE_string(
+        "labels",
+        "auto",
+        "Class labels of a folder: auto, subfolders, none, or a FILE.csv/.json (file -> class).",
+    )
     flags.DEFINE_bool(
-        "conditional", False, "Class-conditional GAN (labelled sets: mnist, fashion, cifar10)."
+        "balanced_classes", False, "Sample every class equally often (skewed labelled sets)."
     )
     flags.DEFINE_integer("width", 64, "Filters of the widest conv layer (DCGAN ngf/ndf).")
     flags.DEFINE_enum(
@@ -185,6 +192,9 @@ def define_common_flags() -> None:
         lambda v: not v or is_service_address(v),
         "--data_service must be grpc://HOST:PORT of a tf.data dispatcher",
     )
+    flags.register_validator(
+        "labels", valid_labels_setting, "--labels: auto, subfolders, none or a .csv/.json file"
+    )
     flags.register_validator("flip_prob", lambda v: v <= 1, "--flip_prob must be <= 1")
     flags.register_validator("ema_decay", lambda v: v < 1, "--ema_decay must be < 1")
     flags.register_validator(
@@ -232,6 +242,8 @@ def config_from_flags(dataset: str) -> TrainConfig:
         strategy=f.strategy,
         network=f.network,
         conditional=f.conditional,
+        labels=f.labels,
+        balanced_classes=f.balanced_classes,
         width=f.width,
         upsample=f.upsample,
         loss=f.loss,

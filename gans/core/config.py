@@ -34,6 +34,8 @@ class TrainConfig:
     network: str | None = None
     upsample: str = "transposed"
     conditional: bool = False
+    labels: str = "auto"
+    balanced_classes: bool = False
     width: int = 64
     loss: str = "gan"
     optimizer: str | None = None

@@ -58,10 +58,13 @@ def run_conversion(make_spec: SpecFactory) -> None:
     if "image_size" not in FLAGS:
         flags.DEFINE_integer("image_size", None, "Stored image size.")
         flags.DEFINE_integer("channels", None, "1, 3 or 4 channels.")
+    if "labels" not in FLAGS:
+        flags.DEFINE_string("labels", "auto", "Class labels: auto, subfolders, none or FILE.")
     flags.DEFINE_bool("inspect", False, "Only write the contact sheet of existing records.")
     flags.DEFINE_bool("force", False, "Convert again even if records exist.")
 
     def main(argv: list[str]) -> None:
+        from gans.core.class_labels import describe_classes, labels_stale_reason
         from gans.core.config import TrainConfig
         from gans.core.folder_converter import ConvertOptions
         from gans.core.tfrecord_writer import read_manifest
@@ -76,16 +79,24 @@ def run_conversion(make_spec: SpecFactory) -> None:
                 background=f.background,
                 data_dir=f.data_dir,
                 source_dir=f.source_dir,
+                labels=f.labels,
             ),
             spec,
         )
-        options = ConvertOptions(config.image_size, config.channels, config.fit, config.background)
+        options = ConvertOptions(
+            config.image_size, config.channels, config.fit, config.background, config.labels
+        )
         out_dir = spec.tfrecord_dir(config.data_dir, options)
-        if not f.inspect and (f.force or read_manifest(out_dir) is None):
+        existing = read_manifest(out_dir)
+        relabel = existing and not spec.num_classes and labels_stale_reason(existing, f.labels)
+        if relabel:
+            print(f"{out_dir}: converting again: {relabel}")
+        if not f.inspect and (f.force or existing is None or relabel):
             manifest = spec.convert(config.source_dir, Path(out_dir), options)
             print(
                 f"wrote {manifest['count']} images to {out_dir} ({len(manifest['skipped'])} "
                 f"skipped, {len(manifest['duplicates'])} duplicates; see manifest.json)"
+                + describe_classes(manifest)
             )
         elif not f.inspect:
             print(f"{out_dir} already converted (--force to redo)")
