@@ -21,6 +21,18 @@ from gans.core.tfds_source import tfds_records
 from gans.core.tfrecord_writer import ImageRecord, write_tfrecords
 
 BATCHES = [f"data_batch_{i}" for i in range(1, 6)]
+CLASS_NAMES = (
+    "airplane",
+    "automobile",
+    "bird",
+    "cat",
+    "deer",
+    "dog",
+    "frog",
+    "horse",
+    "ship",
+    "truck",
+)
 OFFLINE_HINT = "offline, pass --source_dir=DIR holding data_batch_1 … data_batch_5"
 
 
@@ -68,4 +80,5 @@ def cifar10_spec() -> DatasetSpec:
         batch_size=128,
         epochs=50,
         num_classes=10,
+        class_names=CLASS_NAMES,
     )

@@ -33,6 +33,11 @@ from gans.core.callbacks import (
     EpochTensorBoard,
     Throughput,
 )
+from gans.core.class_labels import (
+    describe_classes,
+    labels_stale_reason,
+    manifest_class_names,
+)
 from gans.core.config import TrainConfig
 from gans.core.contact_sheet import write_contact_sheet
 from gans.core.dataset_spec import DatasetSpec
@@ -69,11 +74,15 @@ def resolve(config: TrainConfig, spec: DatasetSpec) -> TrainConfig:
             f"{spec.name} is stored at {spec.stored_size} px with {spec.channels} channel(s); "
             "leave --image_size and --channels unset"
         )
-    if config.data_service and (config.conditional or config.data_augment):
+    if config.data_service and (
+        config.conditional or config.data_augment or config.balanced_classes
+    ):
         raise ValueError(
-            "--data_service does not serve labels (--conditional) or --data_augment yet; "
-            "drop one of them"
+            "--data_service does not serve labels (--conditional, --balanced_classes) or "
+            "--data_augment yet; drop one of them"
         )
+    if spec.num_classes and (config.labels or "auto") != "auto":
+        raise ValueError(f"{spec.name} has labels of its own; leave --labels unset")
     fit = config.fit or spec.fit
     background = config.background or spec.background
     parse_colour(background)
@@ -160,12 +169,16 @@ class GANExperiment:
         self.model_dir = Path(self.config.model_dir)
         self.run_dir = Path(self.config.gen_dir) / self.config.run_name
         self.convert_options = ConvertOptions(
-            self.config.image_size, self.config.channels, self.config.fit, self.config.background
+            self.config.image_size,
+            self.config.channels,
+            self.config.fit,
+            self.config.background,
+            self.config.labels,
         )
         self.tfrecord_dir = spec.tfrecord_dir(self.config.data_dir, self.convert_options)
-        self.num_classes = spec.num_classes if self.config.conditional else 0
-        if self.config.conditional and not spec.num_classes:
-            raise ValueError(f"--conditional needs a labelled dataset; {spec.name} has no labels")
+        self._manifest: dict | None = None
+        self.class_names = self._class_names() if self.config.conditional else ()
+        self.num_classes = len(self.class_names)
         previous_policy = keras.mixed_precision.global_policy()
         keras.mixed_precision.set_global_policy(self.config.precision)
         try:
@@ -283,13 +296,41 @@ class GANExperiment:
         return gan
 
     # --- data -------------------------------------------------------------------------------
+    def _class_names(self) -> tuple[str, ...]:
+        """The classes of a conditional run: the dataset's own, the ones the run was
+        trained with (``config.json``: generating needs no data), or the conversion's
+        (converting first if there is none yet)."""
+        spec = self.spec
+        if spec.num_classes:
+            return spec.class_names or tuple(str(i) for i in range(spec.num_classes))
+        saved = TrainConfig.json_extras(Path(self.config.model_dir) / "config.json")
+        if saved.get("class_names"):
+            return tuple(saved["class_names"])
+        manifest = self.ensure_dataset()
+        names = manifest_class_names(manifest)
+        if not names:
+            raise DataError(
+                f"--conditional needs a labelled dataset; {spec.name} "
+                f"({manifest.get('source')}) has no labels: put the images in one subfolder "
+                "per class, or pass --labels=FILE (a CSV/JSON mapping file name -> class)"
+            )
+        return names
+
     def ensure_dataset(self) -> dict:
         """The dataset's manifest, converting from the source first if needed."""
+        if self._manifest is not None:
+            return self._manifest
+        self._manifest = self._ensure_dataset()
+        return self._manifest
+
+    def _ensure_dataset(self) -> dict:
         manifest = read_manifest(self.tfrecord_dir)
         if manifest is None and not self.chief:
             manifest = self._wait_for_chief_conversion()
         if manifest is not None and self.chief:
             reason = stale_reason(manifest, self.config.source_dir)
+            if not reason and not self.spec.num_classes:
+                reason = labels_stale_reason(manifest, self.config.labels)
             if reason:
                 print(f"{self.tfrecord_dir}: converting again: {reason}")
                 manifest = None
@@ -306,8 +347,8 @@ class GANExperiment:
             sheet = write_contact_sheet(self.tfrecord_dir)
             print(
                 f"converted {manifest['count']} images into {self.tfrecord_dir} "
-                f"({len(manifest['skipped'])} skipped, {len(manifest['duplicates'])} duplicates); "
-                f"contact sheet: {sheet}"
+                f"({len(manifest['skipped'])} skipped, {len(manifest['duplicates'])} duplicates"
+                f"{describe_classes(manifest)}); contact sheet: {sheet}"
             )
         return verify_records(self.tfrecord_dir, self.config.channels)
 
@@ -389,9 +430,10 @@ class GANExperiment:
     def fixed_noise(self) -> np.ndarray:
         """The noise of the epoch grids: a function of the seed only, so resumes match."""
         rng = np.random.default_rng(self.config.seed + 12345)
-        return rng.standard_normal((self.config.grid_size, self.config.noise_dim)).astype(
-            np.float32
-        )
+        count = self.config.grid_size
+        if self.num_classes:  # whole rows: one sample of every class per row
+            count = self.num_classes * max(1, count // self.num_classes)
+        return rng.standard_normal((count, self.config.noise_dim)).astype(np.float32)
 
     def train(self, extra_callbacks: list | None = None) -> dict:
         """Lock the model dir, convert if needed, resume, train to ``config.epochs``;
@@ -436,6 +478,7 @@ class GANExperiment:
         c = self.config
         self._check_resume()
         manifest = self.ensure_dataset()
+        self._check_classes(manifest)
         if manifest.get("count", c.batch_size) < c.batch_size:
             raise DataError(
                 f"{self.tfrecord_dir}: {manifest['count']} images, fewer than one batch of "
@@ -485,6 +528,21 @@ class GANExperiment:
                 print(f"run report: {report['index']}")
         return {k: v[-1] for k, v in history.history.items()}
 
+    def _check_classes(self, manifest: dict) -> None:
+        """The data's classes must be the run's (a reconverted source may have others)."""
+        stored = self.spec.class_names if self.spec.num_classes else manifest_class_names(manifest)
+        if self.num_classes and not self.spec.num_classes and stored != self.class_names:
+            raise DataError(
+                f"{self.tfrecord_dir}: its classes {list(stored)} are not the ones "
+                f"{self.model_dir} was trained with {list(self.class_names)}; restore the "
+                "source's labels, or train a new --run_name"
+            )
+        if self.config.balanced_classes and not (self.spec.num_classes or stored):
+            raise DataError(
+                f"--balanced_classes needs class labels; {self.tfrecord_dir} has none "
+                "(see --labels)"
+            )
+
     def _input(self, start: int):
         """Batches for epochs ``start`` … ``epochs - 1`` (local tf.data, or a tf.data service)."""
         c = self.config
@@ -516,6 +574,7 @@ class GANExperiment:
             self.tfrecord_dir,
             data_augment=tuple(filter(None, c.data_augment.split(","))),
             with_labels=bool(self.num_classes),
+            balanced_classes=c.balanced_classes,
             **common,
         )
         if replay:
@@ -534,6 +593,7 @@ class GANExperiment:
                 c.dataset,
                 writer,
                 columns=self.num_classes or None,
+                column_titles=self.class_names or None,
             ),
         ]
         if c.eval_every > 0:
@@ -614,6 +674,8 @@ class GANExperiment:
                 }
             )
         stored, extra = rundir.saved_form(self.config, self.model_dir)
+        if self.class_names:
+            extra["class_names"] = list(self.class_names)
         stored.to_json(path, extra={**extra, "history": history})
         if self.config.flags_text:
             # Settings changed on resume (other than --epochs) are noted as comments, so the

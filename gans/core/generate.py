@@ -8,7 +8,7 @@ Command line::
 
     python -m gans.core.generate --model_dir=models/mnist/dcgan_gan_28px --num=64 \\
         [--out_dir=DIR] [--seed=0] [--checkpoint=PATH|ckpt-N|N] [--nogrid] [--noindividual] \\
-        [--label=K] [--interpolate] [--export_dir=DIR]
+        [--label=NAME|K] [--interpolate] [--export_dir=DIR]
 
 The default ``--out_dir`` is ``<gen_dir>/<run_name>/generated/``.
 """
@@ -28,6 +28,7 @@ import tensorflow as tf
 from PIL import Image
 
 from gans.core import run_dir
+from gans.core.class_labels import label_index
 from gans.core.errors import DataError, MissingDataError
 from gans.core.experiment import GANExperiment
 from gans.core.image_grid import save_grid, save_image_atomic, tile, to_uint8
@@ -221,6 +222,7 @@ def stream_images(
     title: str = "",
     columns: int | None = None,
     checkpoint: str | os.PathLike | None = None,
+    column_titles: list[str] | tuple[str, ...] | None = None,
 ) -> tuple[list[Path], str | None]:
     """``save_images(generate_images(...))`` for any ``num_images``: generated and written
     ``batch_size`` at a time, so memory stays flat; the grid holds the first ``GRID_CAP``.
@@ -245,7 +247,11 @@ def stream_images(
     note = None
     if grid and kept:
         shown = np.concatenate(kept)
-        written.append(save_grid(shown, out / GRID_NAME, title=title, columns=columns))
+        written.append(
+            save_grid(
+                shown, out / GRID_NAME, title=title, columns=columns, column_titles=column_titles
+            )
+        )
         if num_images > len(shown):
             note = f"{GRID_NAME} shows the first {len(shown)} of {num_images} images"
     return written, note
@@ -428,24 +434,29 @@ def main(argv: list[str]) -> None:
     if not FLAGS.model_dir:
         raise MissingDataError("--model_dir is required (a trained model directory)")
     experiment = GANExperiment.from_model_dir(FLAGS.model_dir)
+    label = label_index(FLAGS.label, experiment.class_names) if FLAGS.label else None
     out_dir = Path(FLAGS.out_dir) if FLAGS.out_dir else experiment.run_dir / "generated"
     path = restore_checkpoint(experiment, FLAGS.checkpoint)
     epoch = int(experiment.epoch.numpy())
     print(f"restored {path} (epoch {epoch})")
     if FLAGS.num and (FLAGS.grid or FLAGS.individual):
         title = f"{experiment.config.dataset} · epoch {epoch} · seed {FLAGS.seed}"
+        if label is not None:
+            title += f" · {experiment.class_names[label]}"
+        per_class = experiment.gan.num_classes and label is None
         written, note = stream_images(
             experiment,
             FLAGS.num,
             out_dir,
             FLAGS.seed,
             FLAGS.batch_size,
-            FLAGS.label,
+            label,
             prefix=FLAGS.prefix or experiment.config.dataset,
             grid=FLAGS.grid,
             individual=FLAGS.individual,
             title=title,
-            columns=(experiment.gan.num_classes or None) if FLAGS.label is None else None,
+            columns=experiment.gan.num_classes if per_class else None,
+            column_titles=experiment.class_names if per_class else None,
             checkpoint=path,
         )
         print(f"wrote {len(written)} file(s) to {out_dir}" + (f" ({note})" if note else ""))
@@ -455,7 +466,7 @@ def main(argv: list[str]) -> None:
             out_dir / INTERPOLATION_NAME,
             seed=FLAGS.seed,
             checkpoint=path,
-            labels=FLAGS.label,
+            labels=label,
         )
         print(f"wrote {gif}")
     if FLAGS.export_dir:
@@ -475,7 +486,9 @@ if __name__ == "__main__":
     flags.DEFINE_string("checkpoint", None, "Checkpoint path, ckpt-N or epoch N (default latest).")
     flags.DEFINE_bool("grid", True, "Write grid.png.")
     flags.DEFINE_bool("individual", True, "Write one PNG per image.")
-    flags.DEFINE_integer("label", None, "Class of every image (conditional GANs; default cycle).")
+    flags.DEFINE_string(
+        "label", None, "Class of every image, by name or index (conditional GANs; default: cycle)."
+    )
     flags.DEFINE_string("prefix", None, "Individual file prefix (default: the dataset name).")
     flags.DEFINE_integer("batch_size", 256, "Images per generator call.", lower_bound=1)
     flags.DEFINE_bool("interpolate", False, "Also write interpolation.gif (a slerp walk).")

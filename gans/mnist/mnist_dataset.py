@@ -13,6 +13,22 @@ from __future__ import annotations
 from gans.core.dataset_spec import DatasetSpec
 from gans.mnist.mnist_convert import VARIANTS, convert_mnist
 
+CLASS_NAMES = {
+    "mnist": tuple(str(d) for d in range(10)),
+    "fashion": (
+        "T-shirt/top",
+        "Trouser",
+        "Pullover",
+        "Dress",
+        "Coat",
+        "Sandal",
+        "Shirt",
+        "Sneaker",
+        "Bag",
+        "Ankle boot",
+    ),
+}
+
 
 def mnist_spec(variant: str = "mnist") -> DatasetSpec:
     """The dataset spec of ``variant`` ("mnist" or "fashion")."""
@@ -33,6 +49,7 @@ def mnist_spec(variant: str = "mnist") -> DatasetSpec:
         batch_size=128,
         epochs=20,
         num_classes=10,
+        class_names=CLASS_NAMES[variant],
         train_defaults={"width": 32},
     )
 
