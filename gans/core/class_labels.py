@@ -4,7 +4,8 @@
 
 * ``auto`` (default): class subfolders when every image sits exactly one folder down
   (``root/<class>/<image>``, the Keras ``image_dataset_from_directory`` layout); else the
-  ``labels.csv`` the crawlers write beside their downloads, if the folder has one; else a
+  ``labels.csv`` the crawlers write beside their downloads, if the folder has one (its
+  entries for images deleted since are ignored); else a
   dataset's own rule (flags: the continent of the country code), else no labels.
 * ``subfolders``: the first folder below the root is the class (images deeper inside a
   class folder belong to it, as in Keras); an image directly in the root is an error.
@@ -218,11 +219,16 @@ def _scalar(path: Path, file: object, name: object) -> bool:
 
 
 def labels_from_mapping(
-    mapping_file: str | os.PathLike, root: str | os.PathLike, keys: Sequence[str]
+    mapping_file: str | os.PathLike,
+    root: str | os.PathLike,
+    keys: Sequence[str],
+    ignore_unknown: bool = False,
 ) -> ClassLabels:
     """Labels of ``keys`` (paths relative to ``root``) from a mapping file.
 
-    Every entry must name an image of the folder, and every image must have an entry.
+    Every image must have an entry, and every entry must name an image of the folder
+    unless ``ignore_unknown`` (a crawler's ``labels.csv`` still lists the images that were
+    deleted since).
     """
     mapping = read_mapping(mapping_file)
     images = [k for k in keys if is_image_name(k)]
@@ -255,7 +261,7 @@ def labels_from_mapping(
             f"{mapping_file}: {len(ambiguous)} file name(s) match several images in {root} "
             f"({_examples(ambiguous)}); name them by their path inside the folder"
         )
-    if unknown:
+    if unknown and not ignore_unknown:
         raise DataError(
             f"{mapping_file}: {len(unknown)} file(s) are not images in {root} "
             f"({_examples(unknown)}); remove them from the mapping or add the images"
@@ -305,7 +311,7 @@ def plan_labels(
         return labels_from_subfolders(root, keys)
     crawled = Path(root) / LABELS_FILE_NAME
     if crawled.is_file():
-        return labels_from_mapping(crawled, root, keys)
+        return labels_from_mapping(crawled, root, keys, ignore_unknown=True)
     if class_of is not None:
         return labels_from_names(keys, class_of)
     return None
