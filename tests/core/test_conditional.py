@@ -30,5 +30,5 @@ def test_conditional_needs_labels(tmp_path):
     for i in range(3):
         Image.new("RGB", (16, 16), (80 * i, 0, 0)).save(flat / f"{i}.png")
     config = tiny_config(tmp_path, source_dir=flat, conditional=True)
-    with pytest.raises(ValueError, match="needs a labelled dataset.*one subfolder per class"):
+    with pytest.raises(ValueError, match=r"needs a labelled dataset.*one subfolder per class"):
         GANExperiment(pokemon_spec(), config)
