@@ -317,12 +317,18 @@ def plan_labels(
     return None
 
 
-def labels_stale_reason(manifest: dict, setting: str) -> str | None:
-    """Why a conversion's labels no longer match ``--labels`` (``None`` if they do)."""
+def labels_stale_reason(manifest: dict, setting: str, need_labels: bool = False) -> str | None:
+    """Why a conversion's labels no longer match ``--labels`` (``None`` if they do).
+
+    A conversion made before labels were stored is kept unless ``need_labels`` (a
+    conditional or class-balanced run) or ``--labels`` asks for something.
+    """
     setting = setting or "auto"
     recorded = manifest.get("labels")
     if recorded is None:  # converted before labels were stored
-        return None if setting in ("auto", "none") else f"--labels={setting} was not applied"
+        if need_labels or setting not in ("auto", "none"):
+            return "it was converted before class labels were stored"
+        return None
     if recorded.get("setting", "auto") != setting:
         return f"--labels={setting}, it was converted with --labels={recorded.get('setting')}"
     file = recorded.get("file")

@@ -330,7 +330,8 @@ class GANExperiment:
         if manifest is not None and self.chief:
             reason = stale_reason(manifest, self.config.source_dir)
             if not reason and not self.spec.num_classes:
-                reason = labels_stale_reason(manifest, self.config.labels)
+                need = self.config.conditional or self.config.balanced_classes
+                reason = labels_stale_reason(manifest, self.config.labels, need)
             if reason:
                 print(f"{self.tfrecord_dir}: converting again: {reason}")
                 manifest = None

@@ -228,3 +228,15 @@ def test_balanced_classes_draws_every_class_equally(tmp_path):
     assert len(first) == 2 and first[0].shape == (8, 16, 16, 3)
     twice, _ = provide_dataset(out, 8, 16, 3, 4, seed=3, end_epoch=1, balanced_classes=True)
     np.testing.assert_array_equal(first[0], next(iter(twice))[0])
+
+
+def test_flag_continents_from_file_names():
+    from gans.flags.flags_continents import CONTINENT_OF, continent_of, country_code
+
+    assert (
+        country_code("1F1EB-1F1F7.png") == "FR" and continent_of("png/1f1eb-1f1f7.png") == "Europe"
+    )
+    assert continent_of("1f1ef-1f1f5.svg") == "Asia"
+    assert continent_of("1f1e7-1f1f7.png") == "S. America"
+    assert continent_of("1f600.png") is None and continent_of("1f1eb-0041.png") is None
+    assert len(CONTINENT_OF) == 257  # every country flag of gemojione 3.3.0
