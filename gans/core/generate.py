@@ -440,9 +440,10 @@ def main(argv: list[str]) -> None:
     epoch = int(experiment.epoch.numpy())
     print(f"restored {path} (epoch {epoch})")
     if FLAGS.num and (FLAGS.grid or FLAGS.individual):
-        title = f"{experiment.config.dataset} · epoch {epoch} · seed {FLAGS.seed}"
-        if label is not None:
-            title += f" · {experiment.class_names[label]}"
+        dataset = experiment.config.dataset
+        if label is not None:  # first, so a narrow grid still shows it
+            dataset += f" · {experiment.class_names[label]}"
+        title = f"{dataset} · epoch {epoch} · seed {FLAGS.seed}"
         per_class = experiment.gan.num_classes and label is None
         written, note = stream_images(
             experiment,

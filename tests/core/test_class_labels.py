@@ -4,6 +4,8 @@ conditional training, grids, contact sheets and balanced sampling on them."""
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from collections import Counter
 from pathlib import Path
 
@@ -18,7 +20,7 @@ from gans.core.experiment import GANExperiment
 from gans.core.folder_converter import ConvertOptions, convert_folder
 from gans.core.provider import provide_dataset
 from gans.image_folder.image_folder_dataset import image_folder_spec
-from tests.testing_utils import tiny_config
+from tests.testing_utils import REPO, tiny_config
 
 CLASSES = {"cat": (220, 40, 40), "dog": (40, 200, 40), "fox": (40, 40, 220)}
 
@@ -93,6 +95,21 @@ def test_three_class_subfolders_convert_and_train_one_conditional_step(tmp_path)
     foxes = again.generate(2, seed=1, labels=[label_index("fox", again.class_names)] * 2)
     cats = again.generate(2, seed=1, labels=[label_index("0", again.class_names)] * 2)
     assert foxes.shape == (2, 32, 32, 3) and not np.allclose(foxes, cats)
+    # the command line takes the class by name; an unknown name is one line, exit 1
+    command = [sys.executable, "-m", "gans.core.generate", f"--model_dir={experiment.model_dir}"]
+    ok = subprocess.run(
+        [*command, "--label=Fox", "--num=2", f"--out_dir={tmp_path / 'fox'}"],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+    )
+    assert ok.returncode == 0, ok.stderr[-2000:]
+    assert (tmp_path / "fox" / "grid.png").is_file() and (
+        tmp_path / "fox" / "pets_0001.png"
+    ).is_file()
+    bad = subprocess.run([*command, "--label=wolf"], capture_output=True, text=True, cwd=REPO)
+    assert bad.returncode == 1
+    assert bad.stderr.strip().splitlines()[-1].startswith("error: --label=wolf: no such class")
 
 
 @pytest.mark.parametrize("kind", ["csv", "csv_noheader", "json", "json_list"])
