@@ -82,7 +82,9 @@ def resolve(config: TrainConfig, spec: DatasetSpec) -> TrainConfig:
             "--data_augment yet; drop one of them"
         )
     if spec.num_classes and (config.labels or "auto") != "auto":
-        raise ValueError(f"{spec.name} has labels of its own; leave --labels unset")
+        raise DataError(
+            f"--labels={config.labels}: {spec.name} has labels of its own; leave it unset"
+        )
     fit = config.fit or spec.fit
     background = config.background or spec.background
     parse_colour(background)

@@ -186,7 +186,11 @@ CONDITIONAL = {  # dataset: (spec, source, network and extra settings)
     "pokemon": (pokemon_spec, lambda d: class_picture_folder(d, "RGBA"), {"network": "fastgan"}),
     "yugioh": (yugioh_spec, class_picture_folder, {"network": "dcgan"}),
     "magic": (magic_spec, class_picture_folder, {"network": "fc"}),
-    "images": (image_folder_spec, class_picture_folder, {"balanced_classes": True}),
+    "images": (
+        image_folder_spec,
+        class_picture_folder,
+        {"balanced_classes": True, "strategy": "mirrored"},  # 2 logical CPU devices
+    ),
     "flags": (flags_spec, flag_named_folder, {}),
 }
 
