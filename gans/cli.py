@@ -81,6 +81,8 @@ def generate(argv: list[str] | None = None) -> None:
     GIF and an export) from a trained model; default ``--out_dir`` is
     ``<gen_dir>/<run_name>/generated/``."""
     from gans.core.run import generate as gen
+    from gans.core import generate as gen
+    from gans.core.class_labels import label_index
 
     group = "generate"
     define_flag("string", "model_dir", None, "Trained model directory (holds config.json).", group)
@@ -95,7 +97,11 @@ def generate(argv: list[str] | None = None) -> None:
     define_flag("bool", "grid", True, "Write grid.png.", group)
     define_flag("bool", "individual", True, "Write one PNG per image.", group)
     define_flag(
-        "integer", "label", None, "Class of every image (conditional GANs; default cycle).", group
+        "string",
+        "label",
+        None,
+        "Class of every image, by name or index (conditional GANs; default: cycle).",
+        group,
     )
     define_flag(
         "string", "prefix", None, "Individual file prefix (default: the dataset name).", group
@@ -111,24 +117,30 @@ def generate(argv: list[str] | None = None) -> None:
         if len(argv) > 1:
             raise DataError(f"unexpected arguments: {' '.join(argv[1:])}")
         experiment = _experiment(f.model_dir)
+        label = label_index(f.label, experiment.class_names) if f.label else None
         out_dir = Path(f.out_dir) if f.out_dir else experiment.run_dir / "generated"
         path = gen.restore_checkpoint(experiment, f.checkpoint)
         epoch = experiment.epochs_done
         print(f"restored {path} (epoch {epoch})")
         if f.num and (f.grid or f.individual):
-            title = f"{experiment.config.dataset} · epoch {epoch} · seed {f.seed}"
+            dataset = experiment.config.dataset
+            if label is not None:  # first, so a narrow grid still shows it
+                dataset += f" · {experiment.class_names[label]}"
+            title = f"{dataset} · epoch {epoch} · seed {f.seed}"
+            per_class = bool(experiment.num_classes) and label is None
             written, note = gen.stream_images(
                 experiment,
                 f.num,
                 out_dir,
                 f.seed,
                 f.batch_size,
-                f.label,
+                label,
                 prefix=f.prefix or experiment.config.dataset,
                 grid=f.grid,
                 individual=f.individual,
                 title=title,
-                columns=(experiment.num_classes or None) if f.label is None else None,
+                columns=experiment.num_classes if per_class else None,
+                column_titles=experiment.class_names if per_class else None,
                 checkpoint=path,
             )
             print(f"wrote {len(written)} file(s) to {out_dir}" + (f" ({note})" if note else ""))
@@ -138,7 +150,7 @@ def generate(argv: list[str] | None = None) -> None:
                 out_dir / gen.INTERPOLATION_NAME,
                 seed=f.seed,
                 checkpoint=path,
-                labels=f.label,
+                labels=label,
             )
             print(f"wrote {gif}")
         if f.export_dir:

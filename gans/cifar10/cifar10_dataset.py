@@ -22,6 +22,18 @@ from gans.core.data.tfrecord_writer import ImageRecord, write_tfrecords
 from gans.core.errors import DataError, MissingDataError
 
 BATCHES = [f"data_batch_{i}" for i in range(1, 6)]
+CLASS_NAMES = (
+    "airplane",
+    "automobile",
+    "bird",
+    "cat",
+    "deer",
+    "dog",
+    "frog",
+    "horse",
+    "ship",
+    "truck",
+)
 OFFLINE_HINT = "offline, pass --source_dir=DIR holding data_batch_1 … data_batch_5"
 
 
@@ -71,4 +83,5 @@ def cifar10_spec() -> DatasetSpec:
         epochs=50,
         num_classes=10,
         provider=provide_cifar10,
+        class_names=CLASS_NAMES,
     )

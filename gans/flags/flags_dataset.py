@@ -21,6 +21,9 @@ from gans.core.data.dataset_spec import DatasetSpec, dataset_factory
 from gans.core.data.folder_converter import ConvertOptions, convert_folder
 from gans.core.errors import MissingDataError
 from gans.core.run.recommended import SMALL_SET_DEFAULTS
+from gans.core.folder_converter import ConvertOptions, convert_folder
+from gans.core.recommended import SMALL_SET_DEFAULTS
+from gans.flags.flags_continents import continent_of
 from gans.flags.flags_provider import provide_flags
 
 GEMOJIONE_GLOB = "/usr/share/rubygems-integration/all/gems/gemojione-*/assets"
@@ -51,12 +54,20 @@ def default_source(image_size: int = 64) -> Path:
 
 
 def convert_flags(source_dir: str | None, out_dir: Path, options: ConvertOptions) -> dict:
-    """Convert a folder of flags; in the gemojione folder only the country flags count."""
+    """Convert a folder of flags; in the gemojione folder only the country flags count.
+
+    ``--labels=auto`` labels flags named by country code with their continent
+    (``flags_continents``), so ``--conditional`` draws one continent per column.
+    """
     if source_dir:
-        return convert_folder(source_dir, out_dir, "flags", options, None, MISSING_HINT)
+        return convert_folder(
+            source_dir, out_dir, "flags", options, None, MISSING_HINT, class_of=continent_of
+        )
     source = default_source(options.image_size)
     select = is_country_flag if gemojione_assets() else None
-    return convert_folder(source, out_dir, "flags", options, select, MISSING_HINT)
+    return convert_folder(
+        source, out_dir, "flags", options, select, MISSING_HINT, class_of=continent_of
+    )
 
 
 @dataset_factory

@@ -12,6 +12,22 @@ from gans.core.data.dataset_spec import DatasetSpec, dataset_factory
 from gans.mnist.mnist_convert import VARIANTS, convert_mnist
 from gans.mnist.mnist_provider import provide_mnist
 
+CLASS_NAMES = {
+    "mnist": tuple(str(d) for d in range(10)),
+    "fashion": (
+        "T-shirt/top",
+        "Trouser",
+        "Pullover",
+        "Dress",
+        "Coat",
+        "Sandal",
+        "Shirt",
+        "Sneaker",
+        "Bag",
+        "Ankle boot",
+    ),
+}
+
 
 @dataset_factory
 def mnist_spec(variant: str = "mnist") -> DatasetSpec:
@@ -33,6 +49,7 @@ def mnist_spec(variant: str = "mnist") -> DatasetSpec:
         batch_size=128,
         epochs=20,
         num_classes=10,
+        class_names=CLASS_NAMES[variant],
         train_defaults={"width": 32},
         loss_defaults={"gan": {"g_lr": 5e-4, "d_lr": 5e-4}},
         provider=provide_mnist,

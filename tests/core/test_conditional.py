@@ -6,6 +6,7 @@ from PIL import Image
 
 from gans.core.run.config import TrainConfig
 from gans.core.run.experiment import GANExperiment
+from gans.core.experiment import GANExperiment
 from gans.mnist.mnist_dataset import mnist_spec
 from gans.pokemon.pokemon_dataset import pokemon_spec
 from tests.testing_utils import tiny_config
@@ -26,5 +27,10 @@ def test_conditional_mnist_trains_and_draws_one_class_per_column(tmp_path):
 
 
 def test_conditional_needs_labels(tmp_path):
-    with pytest.raises(ValueError, match="needs a labelled dataset"):
-        GANExperiment(pokemon_spec(), TrainConfig(conditional=True, model_dir=str(tmp_path)))
+    flat = tmp_path / "flat"  # images directly in the folder: no classes
+    flat.mkdir()
+    for i in range(3):
+        Image.new("RGB", (16, 16), (80 * i, 0, 0)).save(flat / f"{i}.png")
+    config = tiny_config(tmp_path, source_dir=flat, conditional=True)
+    with pytest.raises(ValueError, match=r"needs a labelled dataset.*one subfolder per class"):
+        GANExperiment(pokemon_spec(), config)

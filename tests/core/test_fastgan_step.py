@@ -57,3 +57,41 @@ def test_recon_weight_needs_a_discriminator_with_decoders():
     g, d = build_networks("dcgan", SIZE, 3, NOISE, NetworkOptions(width=4))
     with pytest.raises(ValueError, match="--recon_weight needs a discriminator with decoders"):
         GAN(g, d, noise_dim=NOISE, recon_weight=1.0)
+
+
+def test_conditional_fastgan_reconstructs_under_mirrored_strategy():
+    """Projection head on the FastGAN trunk: labels change D's logits, the decoders still
+    train from D's loss on reals, checkpoints hold them, on 2 logical devices."""
+    strategy = get_strategy("mirrored")  # the process's shared instance
+    classes = 3
+    with strategy.scope():
+        keras.utils.set_random_seed(1)
+        g, d = build_networks("fastgan", SIZE, 3, NOISE, NetworkOptions(width=4), classes)
+        assert hasattr(d, "reconstruct") and d.name.startswith("projection_")
+        gan = GAN(g, d, noise_dim=NOISE, loss="hinge", recon_weight=1.0, num_classes=classes)
+        gan.compile(
+            g_optimizer=keras.optimizers.Adam(2e-4, beta_1=0.5),
+            d_optimizer=keras.optimizers.Adam(2e-4, beta_1=0.5),
+        )
+    rng = np.random.default_rng(0)
+    images = rng.uniform(-1, 1, (2 * BATCH, SIZE, SIZE, 3)).astype(np.float32)
+    noise = rng.standard_normal((2 * BATCH, NOISE)).astype(np.float32)
+    labels = (np.arange(2 * BATCH) % classes).astype(np.int32)
+    data = tf.data.Dataset.from_tensor_slices((images, noise, labels)).batch(BATCH)
+    before = [w.copy() for w in d.decoder_part.get_weights()]
+    history = gan.fit(data, epochs=1, verbose=0, shuffle=False)
+    assert np.isfinite(history.history["d_recon"][-1]) and history.history["d_recon"][-1] > 0
+    moved = max(
+        np.abs(a - b).max() for a, b in zip(before, d.decoder_part.get_weights(), strict=True)
+    )
+    assert moved > 0, "the D optimizer must train the decoders of the conditional D"
+    x = tf.constant(images[:2])
+    logit_0 = d([x, tf.constant([0, 0])], training=False)
+    logit_1 = d([x, tf.constant([1, 1])], training=False)
+    assert logit_0.shape == (2, 1) and not np.allclose(logit_0, logit_1)
+    # Tracked by identity: Keras 3 variable paths do not name the sub-model that holds them.
+    tracked = {id(v) for v in d.trainable_variables}
+    for part in (d.decoder_whole, d.decoder_part, d.embedding):
+        assert part.trainable_variables
+        assert all(id(v) in tracked for v in part.trainable_variables), part.name
+    assert gan.generate(tf.zeros([3, NOISE])).shape == (3, SIZE, SIZE, 3)

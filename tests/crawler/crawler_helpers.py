@@ -194,6 +194,19 @@ def read_manifest(out_dir: Path) -> list[dict[str, Any]]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
 
 
+def read_labels(out_dir: Path) -> dict[str, str]:
+    """The ``file,class`` rows of the labels.csv written next to the images (header checked,
+    no file listed twice)."""
+    import csv
+
+    with (out_dir / "labels.csv").open(encoding="utf-8", newline="") as fh:
+        rows = list(csv.reader(fh))
+    assert rows[0] == ["file", "class"], rows[:1]
+    files = [r[0] for r in rows[1:]]
+    assert len(files) == len(set(files)), "a file is listed twice"
+    return {r[0]: r[1] for r in rows[1:]}
+
+
 def image_files(folder: Path) -> list[Path]:
     """Image files directly inside ``folder`` (manifest and temp files excluded)."""
     return sorted(

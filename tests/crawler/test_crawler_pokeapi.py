@@ -9,14 +9,18 @@ from crawler_helpers import (
     FixtureServer,
     image_files,
     png_rgba_bytes,
+    read_labels,
     read_manifest,
     run_crawl,
 )
 from PIL import Image
 
 
-def add_pokemon(server: FixtureServer, pid: int, name: str, image_path: str | None) -> str:
-    """Register ``/api/v2/pokemon/<pid>/`` pointing at ``image_path``; return its URL."""
+def add_pokemon(
+    server: FixtureServer, pid: int, name: str, image_path: str | None, types=()
+) -> str:
+    """Register ``/api/v2/pokemon/<pid>/`` pointing at ``image_path`` with ``types`` as
+    (slot, name) pairs; return its URL."""
     artwork = {"front_default": server.url(image_path) if image_path else None}
     server.add_json(
         f"/api/v2/pokemon/{pid}/",
@@ -24,6 +28,7 @@ def add_pokemon(server: FixtureServer, pid: int, name: str, image_path: str | No
             "id": pid,
             "name": name,
             "sprites": {"front_default": None, "other": {"official-artwork": artwork}},
+            "types": [{"slot": slot, "type": {"name": t, "url": ""}} for slot, t in types],
         },
     )
     return server.url(f"/api/v2/pokemon/{pid}/")
@@ -35,9 +40,20 @@ def test_pokeapi_saves_png_with_alpha_and_manifest(server: FixtureServer, tmp_pa
     server.add("/sprites/..%2F..%2Fx.png", png_rgba_bytes(alpha=7))
     server.add("/sprites/3.png", png_rgba_bytes())
     results = [
-        {"name": "bulbasaur", "url": add_pokemon(server, 1, "bulbasaur", "/sprites/1.png")},
+        {
+            "name": "bulbasaur",
+            # listed out of order: the primary type is the one in slot 1
+            "url": add_pokemon(
+                server, 1, "bulbasaur", "/sprites/1.png", [(2, "poison"), (1, "grass")]
+            ),
+        },
         # hostile name and hostile URL path: must land inside out_dir under a safe name
-        {"name": "x", "url": add_pokemon(server, 2, "../../x.png", "/sprites/..%2F..%2Fx.png")},
+        {
+            "name": "x",
+            "url": add_pokemon(
+                server, 2, "../../x.png", "/sprites/..%2F..%2Fx.png", [(1, "Water")]
+            ),
+        },
         {"name": "gone", "url": server.url("/api/v2/pokemon/404/")},  # record 404 -> skipped
         {"name": "noart", "url": add_pokemon(server, 4, "noart", "/sprites/missing.png")},
         {"name": "ivysaur", "url": add_pokemon(server, 3, "ivysaur", "/sprites/3.png")},
@@ -77,3 +93,20 @@ def test_pokeapi_saves_png_with_alpha_and_manifest(server: FixtureServer, tmp_pa
     assert server.count("/api/v2/pokemon/404/") == 1
     assert server.count("/sprites/missing.png") == 1
     json.dumps(manifest)  # manifest is plain JSON
+
+    # labels.csv beside the images: the primary type, "unknown" where the record has none
+    by_name = {r["name"]: r["file"] for r in manifest}
+    labels = read_labels(out_dir)
+    assert labels == {
+        by_name["bulbasaur"]: "grass",
+        by_name["../../x.png"]: "water",
+        by_name["ivysaur"]: "unknown",
+    }
+    assert {r["class"] for r in manifest} == {"grass", "water", "unknown"}
+    # the converter picks it up (--labels=auto): a labelled set, ready for --conditional
+    from gans.core.data.folder_converter import ConvertOptions, convert_folder
+
+    converted = convert_folder(out_dir, tmp_path / "records", "pokemon", ConvertOptions(16, 4))
+    assert converted["class_names"] == ["grass", "unknown", "water"]
+    assert converted["labels"]["from"] == "file"
+    assert converted["count"] + len(converted["duplicates"]) == 3  # 1.png and 3.png are alike

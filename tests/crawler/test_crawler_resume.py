@@ -13,6 +13,7 @@ from crawler_helpers import (
     FixtureServer,
     image_files,
     png_rgba_bytes,
+    read_labels,
     read_manifest,
     run_crawl,
 )
@@ -45,6 +46,7 @@ def assert_complete_and_fetched_once(server: FixtureServer, out_dir: Path, count
         assert server.count(f"/sprites/{pid}.png") == 1, pid
         assert server.count(f"/api/v2/pokemon/{pid}/") == 1, pid
     assert server.count("/api/v2/pokemon") == 1  # the list page is not fetched again either
+    assert sorted(read_labels(out_dir)) == sorted(r["file"] for r in manifest)  # once each
 
 
 def test_jobdir_resume_after_closespider(server: FixtureServer, tmp_path: Path) -> None:

@@ -4,14 +4,24 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from crawler_helpers import FixtureServer, image_files, jpeg_bytes, read_manifest, run_crawl
+from crawler_helpers import (
+    FixtureServer,
+    image_files,
+    jpeg_bytes,
+    read_labels,
+    read_manifest,
+    run_crawl,
+)
 
 
-def single(server: FixtureServer, cid: str, name: str, art: str, artist: str) -> dict:
+def single(
+    server: FixtureServer, cid: str, name: str, art: str, artist: str, identity=("R",)
+) -> dict:
     return {
         "id": cid,
         "name": name,
         "artist": artist,
+        "color_identity": list(identity),
         "image_uris": {"art_crop": server.url(art), "normal": server.url(f"/normal/{cid}.jpg")},
     }
 
@@ -26,6 +36,7 @@ def test_scryfall_pages_faces_artist_and_robots(server: FixtureServer, tmp_path:
     dfc = {
         "id": "dfc",
         "name": "Delver of Secrets // Insectile Aberration",
+        "color_identity": ["U", "B"],
         "card_faces": [
             {
                 "name": "Delver of Secrets",
@@ -59,7 +70,7 @@ def test_scryfall_pages_faces_artist_and_robots(server: FixtureServer, tmp_path:
             "object": "list",
             "has_more": False,
             "data": [
-                single(server, "b", "Counterspell", "/art/b.jpg", "Mark Poole"),
+                single(server, "b", "Counterspell", "/art/b.jpg", "Mark Poole", identity=()),
                 single(server, "c", "Over Limit", "/art/over-limit.jpg", "Nobody"),
             ],
         },
@@ -92,3 +103,11 @@ def test_scryfall_pages_faces_artist_and_robots(server: FixtureServer, tmp_path:
     assert all("gans-suite" in hit.user_agent for hit in server.hits)
     api_hits = [hit for hit in server.hits if hit.path.startswith("/cards/search")]
     assert all(hit.accept.startswith("application/json") for hit in api_hits)
+    # labels.csv: colour identity; both faces of a card share the card's
+    colours = {name: read_labels(out_dir)[r["file"]] for name, r in by_name.items()}
+    assert colours == {
+        "Lightning Bolt": "red",
+        "Counterspell": "colourless",
+        "Delver of Secrets": "multicolour",
+        "Insectile Aberration": "multicolour",
+    }

@@ -5,15 +5,23 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from crawler_helpers import FixtureServer, image_files, jpeg_bytes, read_manifest, run_crawl
+from crawler_helpers import (
+    FixtureServer,
+    image_files,
+    jpeg_bytes,
+    read_labels,
+    read_manifest,
+    run_crawl,
+)
 
 
-def card(server: FixtureServer, cid: int, name: str, cropped: str) -> dict:
+def card(server: FixtureServer, cid: int, name: str, cropped: str, frame: str = "effect") -> dict:
     """A cardinfo.php card whose cropped art is at ``cropped`` (a path or a full URL)."""
     url = cropped if "://" in cropped else server.url(cropped)
     return {
         "id": cid,
         "name": name,
+        "frameType": frame,
         "card_images": [
             {
                 "id": cid,
@@ -40,10 +48,10 @@ def test_ygoprodeck_retries_skips_and_stays_on_site(server: FixtureServer, tmp_p
     server.add("/images/cards_cropped/offsite.jpg", jpeg_bytes(), "image/jpeg")
 
     page1 = [
-        card(server, 1, "Dark Magician", "/images/cards_cropped/1.jpg"),
-        card(server, 2, "Blue-Eyes White Dragon", "/images/cards_cropped/2.jpg"),
-        card(server, 3, "Kuriboh", "/images/cards_cropped/3.jpg"),
-        card(server, 4, "Slow Card", "/images/cards_cropped/4.jpg"),
+        card(server, 1, "Dark Magician", "/images/cards_cropped/1.jpg", "normal"),
+        card(server, 2, "Blue-Eyes White Dragon", "/images/cards_cropped/2.jpg", "normal"),
+        card(server, 3, "Kuriboh", "/images/cards_cropped/3.jpg", "effect"),
+        card(server, 4, "Slow Card", "/images/cards_cropped/4.jpg", "spell"),
         card(server, 5, "Always 500", "/images/cards_cropped/5.jpg"),
         card(server, 6, "Always Slow", "/images/cards_cropped/6.jpg"),
         card(server, 8, "Missing", "/images/cards_cropped/404.jpg"),
@@ -60,7 +68,7 @@ def test_ygoprodeck_retries_skips_and_stays_on_site(server: FixtureServer, tmp_p
     server.add_json(
         next_page,
         {
-            "data": [card(server, 7, "Page Two", "/images/cards_cropped/7.jpg")],
+            "data": [card(server, 7, "Page Two", "/images/cards_cropped/7.jpg", "trap")],
             # an off-site next page must not be followed
             "meta": {"next_page": server.url("/api/v7/cardinfo.php?offset=20", "localhost")},
         },
@@ -95,3 +103,13 @@ def test_ygoprodeck_retries_skips_and_stays_on_site(server: FixtureServer, tmp_p
     assert "Filtered offsite request to 'images.example.invalid'" in proc.stderr
     # a 200 response that is not an image is not saved
     assert server.count("/images/cards_cropped/html.jpg") == 1
+    # labels.csv: each saved image's frame type, and nothing for what was not saved
+    frames = {r["name"]: read_labels(out_dir)[r["file"]] for r in manifest}
+    assert frames == {
+        "Dark Magician": "normal",
+        "Blue-Eyes White Dragon": "normal",
+        "Kuriboh": "effect",
+        "Slow Card": "spell",
+        "Page Two": "trap",
+    }
+    assert len(read_labels(out_dir)) == 5

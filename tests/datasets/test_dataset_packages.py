@@ -136,3 +136,85 @@ def test_train_config_starts_from_the_dataset_defaults_like_the_entry_script():
         config = spec.train_config()
         for key, value in spec.default_options().items():
             assert getattr(config, key) == value, (spec.name, key)
+
+
+def flag_named_folder(folder: Path) -> Path:
+    """Pictures named like EmojiOne country flags (France, Japan, Brazil, ...)."""
+    codes = [
+        "FR",
+        "DE",
+        "IT",
+        "ES",
+        "NL",
+        "BE",
+        "PT",
+        "SE",
+        "JP",
+        "CN",
+        "IN",
+        "KR",
+        "TH",
+        "VN",
+        "ID",
+        "PH",
+        "BR",
+        "AR",
+        "CL",
+        "PE",
+        "CO",
+        "VE",
+        "UY",
+        "EC",
+    ]
+    folder.mkdir(parents=True, exist_ok=True)
+    rng = np.random.default_rng(1)
+    for code in codes:
+        name = "-".join(f"{0x1F1E6 + ord(c) - ord('A'):x}" for c in code)
+        pixels = rng.integers(0, 256, (32, 32, 4), np.uint8)
+        Image.fromarray(pixels, "RGBA").save(folder / f"{name}.png")
+    return folder
+
+
+def class_picture_folder(folder: Path, mode="RGB") -> Path:
+    for name, count in (("alpha", 10), ("beta", 14)):
+        picture_folder(folder / name, count, mode=mode)
+        (folder / name / "broken.png").unlink()
+    return folder
+
+
+CONDITIONAL = {  # dataset: (spec, source, network and extra settings)
+    "pokemon": (pokemon_spec, lambda d: class_picture_folder(d, "RGBA"), {"network": "fastgan"}),
+    "yugioh": (yugioh_spec, class_picture_folder, {"network": "dcgan"}),
+    "magic": (magic_spec, class_picture_folder, {"network": "fc"}),
+    "images": (
+        image_folder_spec,
+        class_picture_folder,
+        {"balanced_classes": True, "strategy": "mirrored"},  # 2 logical CPU devices
+    ),
+    "flags": (flags_spec, flag_named_folder, {}),
+}
+
+
+@pytest.mark.parametrize("name", sorted(CONDITIONAL))
+def test_conditional_on_every_labelled_package(tmp_path, name):
+    make_spec, make_source, settings = CONDITIONAL[name]
+    spec = make_spec()
+    config = tiny_config(
+        tmp_path,
+        make_source(tmp_path / "raw"),
+        image_size=32,
+        conditional=True,
+        grid_size=6,
+        **{**spec.train_defaults, **settings},
+    )
+    experiment = GANExperiment(spec, config)
+    if name == "flags":  # continents from the country codes in the file names
+        assert experiment.class_names == ("Asia", "Europe", "S. America")
+        assert experiment.ensure_dataset()["labels"]["from"] == "names"
+    else:
+        assert experiment.class_names == ("alpha", "beta")
+    experiment.train()
+    grid = tmp_path / "gen" / experiment.config.run_name / f"{spec.name}_epoch_0001.png"
+    assert grid.is_file()
+    images = experiment.generate(2, seed=0, labels=[1, 1])
+    assert images.shape == (2, 32, 32, spec.channels)

@@ -16,5 +16,6 @@ class ArtItem(scrapy.Item):
     source_page = scrapy.Field()  # the API URL the record came from
     artist = scrapy.Field()  # credited artist where the API gives one (Scryfall)
     licence = scrapy.Field()  # short licence / terms note
+    label = scrapy.Field()  # class for conditional GANs (type / frame / colour identity)
     file_urls = scrapy.Field()
     files = scrapy.Field()

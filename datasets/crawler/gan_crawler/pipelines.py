@@ -8,6 +8,7 @@ the output folder under names built by :mod:`gan_crawler.naming`, written atomic
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import json
 import logging
@@ -32,6 +33,7 @@ from gan_crawler.naming import image_file_name, safe_join
 logger = logging.getLogger(__name__)
 
 MANIFEST_NAME = "manifest.jsonl"
+LABELS_NAME = "labels.csv"  # file,class: what the GAN converter reads (--labels=auto)
 
 
 class AtomicFSFilesStore(FSFilesStore):
@@ -147,8 +149,54 @@ class ManifestPipeline:
                 "source_page": adapter.get("source_page"),
                 "artist": adapter.get("artist"),
                 "licence": adapter.get("licence"),
+                "class": adapter.get("label"),
                 "md5": saved["checksum"],
             }
             self._fh.write(json.dumps(record, ensure_ascii=False) + "\n")
+            self._fh.flush()
+        return item
+
+
+class LabelsPipeline:
+    """Append ``file,class`` to ``<FILES_STORE>/labels.csv`` for each saved image.
+
+    The class is the item's ``label`` (PokeAPI primary type, YGOPRODeck frame type,
+    Scryfall colour identity); the GAN converter reads the file beside the images
+    (``--labels=auto``) for conditional training. Files already listed are not written
+    again (a re-run or a resumed crawl); each row is flushed at once.
+    """
+
+    def __init__(self, store: str) -> None:
+        self.path = Path(store) / LABELS_NAME
+        self.seen: set[str] = set()
+        self._fh: Any = None
+        self._writer: Any = None
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> LabelsPipeline:
+        return cls(crawler.settings["FILES_STORE"])
+
+    def open_spider(self) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        new = not self.path.exists() or self.path.stat().st_size == 0
+        if not new:
+            with self.path.open(encoding="utf-8", newline="") as fh:
+                self.seen = {row[0] for row in csv.reader(fh) if row}
+        self._fh = self.path.open("a", encoding="utf-8", newline="")
+        self._writer = csv.writer(self._fh, lineterminator="\n")
+        if new:
+            self._writer.writerow(["file", "class"])
+
+    def close_spider(self) -> None:
+        if self._fh is not None:
+            self._fh.close()
+
+    def process_item(self, item: Any) -> Any:
+        adapter = ItemAdapter(item)
+        for saved in adapter.get("files") or []:
+            if saved["path"] in self.seen:
+                continue
+            self.seen.add(saved["path"])
+            self._writer.writerow([saved["path"], adapter.get("label") or "unknown"])
             self._fh.flush()
         return item

@@ -46,10 +46,12 @@ HTTPCACHE_DIR = os.environ.get(
 HTTPCACHE_EXPIRATION_SECS = 7 * 24 * 3600
 HTTPCACHE_IGNORE_HTTP_CODES = RETRY_HTTP_CODES
 
-# Images are stored byte for byte (FilesPipeline: PNG alpha kept), then listed in the manifest.
+# Images are stored byte for byte (FilesPipeline: PNG alpha kept), then listed in the manifest
+# and, with their class, in labels.csv.
 ITEM_PIPELINES = {
     "gan_crawler.pipelines.ArtFilesPipeline": 100,
     "gan_crawler.pipelines.ManifestPipeline": 300,
+    "gan_crawler.pipelines.LabelsPipeline": 310,
 }
 FILES_EXPIRES = 365  # days a saved file counts as up to date (a resumed crawl skips it)
 

@@ -1,5 +1,6 @@
-"""Data preparation for a run: convert on first use or when the source changed, wait for
-the chief's conversion on other workers, and hand out batches and real samples.
+"""Data preparation for a run: convert on first use or when the source (or its labels)
+changed, wait for the chief's conversion on other workers, say which classes the data has,
+and hand out batches and real samples.
 
 The batches come from the dataset package's provider (``DatasetSpec.provider``, the shared
 ``gans.core.data.provider.provide_dataset`` by default) or from a tf.data service.
@@ -19,6 +20,10 @@ from gans.core.data.dataset_spec import DatasetSpec
 from gans.core.data.folder_converter import ConvertOptions
 from gans.core.data.provider import decode_images, verify_records
 from gans.core.data.tfrecord_writer import read_manifest, stale_reason
+from gans.core.class_labels import describe_classes, labels_stale_reason, manifest_class_names
+from gans.core.config import TrainConfig
+from gans.core.contact_sheet import write_contact_sheet
+from gans.core.dataset_spec import DatasetSpec
 from gans.core.errors import DataError, MissingDataError
 from gans.core.run.config import TrainConfig
 
@@ -38,9 +43,10 @@ class DataPreparation:
         self.config = config
         self.chief = chief
         self.convert_options = ConvertOptions(
-            config.image_size, config.channels, config.fit, config.background
+            config.image_size, config.channels, config.fit, config.background, config.labels
         )
         self.tfrecord_dir = spec.tfrecord_dir(config.data_dir, self.convert_options)
+        self._ensured: dict | None = None
 
     def manifest(self) -> dict | None:
         """The manifest of the converted records, ``None`` before a conversion."""
@@ -50,13 +56,30 @@ class DataPreparation:
         """Convert the source into ``tfrecord_dir`` now; return the manifest."""
         return self.spec.convert(self.config.source_dir, self.tfrecord_dir, self.convert_options)
 
+    def labels_stale_reason(self, manifest: dict, need_labels: bool = False) -> str | None:
+        """Why records converted with other ``--labels`` (or before labels were stored,
+        when ``need_labels``) must be converted again; ``None`` when they serve. A dataset
+        with labels of its own (MNIST, CIFAR-10) is never relabelled."""
+        if self.spec.num_classes:
+            return None
+        return labels_stale_reason(manifest, self.config.labels, need_labels)
+
     def ensure(self) -> dict:
-        """The dataset's manifest, converting from the source first if needed."""
+        """The dataset's manifest, converting from the source first if needed (once: later
+        calls return the same manifest)."""
+        if self._ensured is None:
+            self._ensured = self._ensure()
+        return self._ensured
+
+    def _ensure(self) -> dict:
         manifest = self.manifest()
         if manifest is None and not self.chief:
             manifest = self._wait_for_chief_conversion()
         if manifest is not None and self.chief:
             reason = stale_reason(manifest, self.config.source_dir)
+            if not reason:
+                need = self.config.conditional or self.config.balanced_classes
+                reason = self.labels_stale_reason(manifest, need)
             if reason:
                 print(f"{self.tfrecord_dir}: converting again: {reason}")
                 manifest = None
@@ -71,10 +94,43 @@ class DataPreparation:
             sheet = write_contact_sheet(self.tfrecord_dir)
             print(
                 f"converted {manifest['count']} images into {self.tfrecord_dir} "
-                f"({len(manifest['skipped'])} skipped, {len(manifest['duplicates'])} duplicates); "
-                f"contact sheet: {sheet}"
+                f"({len(manifest['skipped'])} skipped, {len(manifest['duplicates'])} duplicates"
+                f"{describe_classes(manifest)}); contact sheet: {sheet}"
             )
         return verify_records(self.tfrecord_dir, self.config.channels)
+
+    def class_names(self) -> tuple[str, ...]:
+        """The data's classes: the dataset's own (MNIST, CIFAR-10), else the conversion's
+        (converting first if there is none yet); a one-line error when it has none."""
+        spec = self.spec
+        if spec.num_classes:
+            return spec.class_names or tuple(str(i) for i in range(spec.num_classes))
+        manifest = self.ensure()
+        names = manifest_class_names(manifest)
+        if not names:
+            raise DataError(
+                f"--conditional needs a labelled dataset; {spec.name} "
+                f"({manifest.get('source')}) has no labels: put the images in one subfolder "
+                "per class, or pass --labels=FILE (a CSV/JSON mapping file name -> class)"
+            )
+        return names
+
+    def check_classes(self, manifest: dict, class_names: tuple[str, ...], model_dir) -> None:
+        """The data's classes must be the run's ``class_names`` (a reconverted source may
+        have others); ``--balanced_classes`` needs labels."""
+        own = bool(self.spec.num_classes)
+        stored = self.spec.class_names if own else manifest_class_names(manifest)
+        if class_names and not own and stored != class_names:
+            raise DataError(
+                f"{self.tfrecord_dir}: its classes {list(stored)} are not the ones "
+                f"{model_dir} was trained with {list(class_names)}; restore the "
+                "source's labels, or train a new --run_name"
+            )
+        if self.config.balanced_classes and not (own or stored):
+            raise DataError(
+                f"--balanced_classes needs class labels; {self.tfrecord_dir} has none "
+                "(see --labels)"
+            )
 
     def _wait_for_chief_conversion(self, timeout_s: float = 1800) -> dict:
         """Workers other than the chief wait for its conversion instead of racing it."""
@@ -132,6 +188,7 @@ class DataPreparation:
             self.tfrecord_dir,
             data_augment=tuple(filter(None, c.data_augment.split(","))),
             with_labels=with_labels,
+            balanced_classes=c.balanced_classes,
             **common,
         )
         if replay:

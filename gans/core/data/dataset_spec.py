@@ -35,7 +35,9 @@ class DatasetSpec:
         (MNIST: 28); ``None`` stores at the training size.
       network: the builder this dataset trains with by default.
       batch_size, epochs: training defaults, explained in the dataset's module.
-      num_classes: > 0 for labelled sets.
+      num_classes: > 0 for sets with labels of their own (MNIST, CIFAR-10); folder sets
+        get theirs at conversion (``--labels``), in the manifest.
+      class_names: the names of those classes (column titles, ``generate --label=NAME``).
       fit, background: how non-square / transparent sources are stored by default.
       train_defaults: flag defaults this dataset trains best with (e.g. augmentation):
         with ``batch_size`` and ``epochs``, its recommended settings, in this one place.
@@ -56,6 +58,7 @@ class DatasetSpec:
     batch_size: int = 64
     epochs: int = 50
     num_classes: int = 0
+    class_names: tuple[str, ...] = ()
     fit: str = "crop"
     background: str = "white"
     train_defaults: dict = dataclasses.field(default_factory=dict)
@@ -121,7 +124,8 @@ def folder_dataset(
     select: Callable[[Path], bool] | None = None,
     **fields,
 ) -> DatasetSpec:
-    """A spec whose source is a folder of image files (``--source_dir`` or a default)."""
+    """A spec whose source is a folder of image files (``--source_dir`` or a default),
+    labelled by ``--labels`` (class subfolders, a mapping file, the crawlers' labels.csv)."""
 
     def convert(source_dir: str | None, out_dir: Path, options: ConvertOptions) -> dict:
         source = Path(source_dir) if source_dir else default_source(options)

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from gans.core.data.image_io import ImageSkipped, iter_image_files, load_image
 from gans.core.data.tfrecord_writer import ImageRecord, SkippedFile, write_tfrecords
+from gans.core.class_labels import ClassLabels, plan_labels, unlabelled_manifest_entry
 from gans.core.errors import MissingDataError
 
 NAMED_COLOURS = {"white": (255, 255, 255), "black": (0, 0, 0), "gray": (128, 128, 128)}
@@ -28,12 +29,15 @@ class ConvertOptions:
       channels: 1 (gray), 3 (RGB; alpha composited on ``background``) or 4 (RGBA kept).
       fit: "crop" (center-crop to square) or "pad" (pad with ``background``).
       background: colour name or "R,G,B".
+      labels: where class labels come from: auto, subfolders, none or a mapping file
+        (see ``gans.core.class_labels``). Not part of ``tag``: the manifest records it.
     """
 
     image_size: int
     channels: int
     fit: str = "crop"
     background: str = "white"
+    labels: str = "auto"
 
     def background_rgb(self) -> tuple[int, int, int]:
         return parse_colour(self.background)
@@ -64,8 +68,10 @@ def folder_records(
     source_dir: str | os.PathLike,
     options: ConvertOptions,
     select: Callable[[Path], bool] | None = None,
+    labels: ClassLabels | None = None,
 ) -> Iterator[ImageRecord | SkippedFile]:
-    """One record per file under ``source_dir`` (``select`` filters which files count)."""
+    """One record per file under ``source_dir`` (``select`` filters which files count),
+    labelled by ``labels`` when given."""
     root = Path(source_dir)
     pending: list[SkippedFile] = []
 
@@ -85,7 +91,11 @@ def folder_records(
         except ImageSkipped as skipped:
             yield SkippedFile(key, skipped.reason)
         else:
-            yield ImageRecord(image, key)
+            label = labels.label(key) if labels else -1
+            if labels and label < 0:  # an image whose name has no image suffix
+                yield SkippedFile(key, "no class label (its name has no image suffix)")
+                continue
+            yield ImageRecord(image, key, label)
     yield from pending
 
 
@@ -104,17 +114,29 @@ def convert_folder(
     options: ConvertOptions,
     select: Callable[[Path], bool] | None = None,
     missing_hint: str = "",
+    class_of: Callable[[str], str | None] | None = None,
 ) -> dict:
-    """Convert every image under ``source_dir``; return the manifest."""
+    """Convert every image under ``source_dir``; return the manifest.
+
+    Labels follow ``options.labels`` (``gans.core.class_labels.plan_labels``); ``class_of``
+    is a dataset's own rule (file key → class name) that ``auto`` falls back on.
+    """
     if not Path(source_dir).is_dir():
         hint = f"; {missing_hint}" if missing_hint else ""
         raise MissingDataError(f"{source_dir}: no such folder of images{hint}")
+    root = Path(source_dir)
+    keys = [
+        _relative(path, root) for path in iter_image_files(root) if select is None or select(path)
+    ]
+    labels = plan_labels(options.labels, root, keys, class_of)
+    setting = options.labels
+    label_info = labels.manifest_entry(setting) if labels else unlabelled_manifest_entry(setting)
     return write_tfrecords(
-        folder_records(source_dir, options, select),
+        folder_records(source_dir, options, select, labels),
         out_dir,
         name,
         options.image_size,
         options.channels,
         source=str(source_dir),
-        extra={"fit": options.fit, "background": options.background},
+        extra={"fit": options.fit, "background": options.background, **label_info},
     )

@@ -195,10 +195,13 @@ def provide_dataset(
     shuffle_buffer: int = 10_000,
     data_augment: tuple[str, ...] = (),
     with_labels: bool = False,
+    balanced_classes: bool = False,
 ) -> tuple[tf.data.Dataset, int]:
     """Batches ``(images [B, S, S, C] in [-1, 1], noise [B, noise_dim])`` and steps/epoch.
 
-    With ``with_labels`` the batches are ``(images, noise, labels [B] int32)``.
+    With ``with_labels`` the batches are ``(images, noise, labels [B] int32)``. With
+    ``balanced_classes`` the shuffle step draws every class equally often instead
+    (``class_balanced``): an "epoch" is still ``count // batch`` steps.
 
     Steps: interleave shards → parse → decode PNG → resize (if stored at another size) →
     cache (in memory, as uint8) → shuffle (reshuffled each epoch) → batch(drop_remainder) →
@@ -207,18 +210,29 @@ def provide_dataset(
     step) → prefetch(AUTOTUNE), so
     ``fit(initial_epoch=start_epoch, steps_per_epoch=steps)`` consumes it exactly.
     """
-    count = dataset_info(tfrecord_dir)["count"]
+    info = dataset_info(tfrecord_dir)
+    count = info["count"]
     steps = steps_per_epoch(count, global_batch_size, steps_per_epoch_cap)
-    images = decode_pixels(tfrecord_dir, image_size, channels, with_labels=with_labels)
+    labelled = with_labels or balanced_classes
+    images = decode_pixels(tfrecord_dir, image_size, channels, with_labels=labelled)
     if cache:
         images = images.cache()
     epochs = max(end_epoch - start_epoch, 0)
-    shuffled = images.shuffle(
-        min(count, shuffle_buffer),
-        seed=shuffle_seed(seed, start_epoch),
-        reshuffle_each_iteration=True,
-    )
-    batches = shuffled.batch(global_batch_size, drop_remainder=True).take(steps).repeat(epochs)
+    if balanced_classes:
+        from gans.core.data.class_balance import class_balanced
+
+        balanced = class_balanced(images, info, shuffle_seed(seed, start_epoch), shuffle_buffer)
+        batches = balanced.batch(global_batch_size, drop_remainder=True).take(steps * epochs)
+        if not with_labels:
+            batches = batches.map(lambda image, label: image)
+    else:
+        shuffled = images.shuffle(
+            min(count, shuffle_buffer),
+            seed=shuffle_seed(seed, start_epoch),
+            reshuffle_each_iteration=True,
+        )
+        batches = shuffled.batch(global_batch_size, drop_remainder=True)
+        batches = batches.take(steps).repeat(epochs)
 
     def add_noise(index: tf.Tensor, batch: tf.Tensor):
         epoch = start_epoch + index // steps

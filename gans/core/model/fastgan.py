@@ -359,13 +359,19 @@ class FastGANDiscriminator(keras.Model):
         """
         images = tf.convert_to_tensor(images)
         logits, feat_8, feat_16 = self.trunk(images, training=training)
-        whole = self.decoder_whole(feat_8, training=training)
-        part = self.decoder_part(_quadrant(feat_16, quadrants), training=training)
-        target = tf.cast(images, tf.float32)
-        whole_target = _avg_pool_to(target, self.whole_size)
-        part_target = _avg_pool_to(_quadrant(target, quadrants), self.part_size)
-        loss = reconstruction_loss(whole, whole_target) + reconstruction_loss(part, part_target)
+        loss = decoder_loss(self, images, quadrants, feat_8, feat_16, training)
         return tf.cast(logits, tf.float32), loss
+
+
+def decoder_loss(d, images, quadrants, feat_8, feat_16, training=True) -> tf.Tensor:
+    """Per-example loss of the two decoders of ``d`` (``decoder_whole``/``decoder_part``,
+    ``whole_size``/``part_size``) rebuilding ``images`` from their 8×8 and 16×16 maps."""
+    whole = d.decoder_whole(feat_8, training=training)
+    part = d.decoder_part(_quadrant(feat_16, quadrants), training=training)
+    target = tf.cast(images, tf.float32)
+    whole_target = _avg_pool_to(target, d.whole_size)
+    part_target = _avg_pool_to(_quadrant(target, quadrants), d.part_size)
+    return reconstruction_loss(whole, whole_target) + reconstruction_loss(part, part_target)
 
 
 def fastgan_discriminator(
@@ -373,3 +379,56 @@ def fastgan_discriminator(
 ) -> FastGANDiscriminator:
     """FastGAN discriminator (see :class:`FastGANDiscriminator` and the module docstring)."""
     return FastGANDiscriminator(image_size, channels, opts)
+
+
+class ProjectionFastGANDiscriminator(keras.Model):
+    """Class-conditional FastGAN discriminator that can still ``reconstruct``.
+
+    ``[image, label]`` → ``ψ(h) + ⟨embed(label), h⟩`` over the FastGAN trunk's features
+    ``h`` (the projection discriminator, Miyato & Koyama, ICLR 2018), with a new
+    spectral-normed head ψ in place of the unconditional one. The trunk's layers and both
+    self-supervised decoders are the base discriminator's, so :meth:`reconstruct` runs
+    the trunk once for the conditional logits and the decoders' loss (Liu et al. 2021).
+    """
+
+    def __init__(self, base: FastGANDiscriminator, num_classes: int):
+        super().__init__(name=f"projection_{base.name}")
+        features = base.get_layer("features").output
+        _, feat_8, feat_16 = base.trunk.outputs
+        # Not the base itself: its unconditional head would get no gradients.
+        self.trunk = keras.Model(base.input, [features, feat_8, feat_16], name="fastgan_trunk")
+        self.decoder_whole = base.decoder_whole
+        self.decoder_part = base.decoder_part
+        self.whole_size, self.part_size = base.whole_size, base.part_size
+        self.head = spectral_norm(layers.Dense(1, name="unconditional"))
+        self.embedding = layers.Embedding(num_classes, features.shape[-1], name="projection")
+        self.num_classes = num_classes
+        image_shape = tuple(base.input_shape[1:])
+        self.build([(None, *image_shape), (None,)])
+
+    def build(self, input_shape):
+        features = self.trunk.outputs[0].shape[-1]
+        self.head.build((None, features))
+        self.embedding.build((None,))
+        self.built = True
+
+    def _logits(self, features, labels):
+        labels = tf.cast(labels, tf.int32)
+        projection = tf.reduce_sum(
+            tf.cast(self.embedding(labels), features.dtype) * features, axis=-1, keepdims=True
+        )
+        return tf.cast(self.head(features) + projection, tf.float32)
+
+    def call(self, inputs, training=None):
+        images, labels = inputs
+        features, _, _ = self.trunk(images, training=training)
+        return self._logits(features, labels)
+
+    def reconstruct(self, inputs, quadrants, training=True):
+        """``(logits [B, 1], per_example_loss [B])`` for ``[images, labels]`` of reals,
+        from one trunk pass (see :meth:`FastGANDiscriminator.reconstruct`)."""
+        images, labels = inputs
+        images = tf.convert_to_tensor(images)
+        features, feat_8, feat_16 = self.trunk(images, training=training)
+        loss = decoder_loss(self, images, quadrants, feat_8, feat_16, training)
+        return self._logits(features, labels), loss

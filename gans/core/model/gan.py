@@ -276,7 +276,8 @@ class GAN(keras.Model):
         recon = None
         if self.recon_weight > 0:
             quadrants = self.rng.uniform([batch], 0, 4, dtype=tf.int32)
-            real_logits, recon = self.discriminator.reconstruct(real_in, quadrants, training=True)
+            inputs = [real_in, labels] if self.num_classes else real_in
+            real_logits, recon = self.discriminator.reconstruct(inputs, quadrants, training=True)
         else:
             real_logits = self._d(real_in, labels, training=True)
         fake_logits = self._d(fake_in, labels, training=True)

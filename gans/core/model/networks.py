@@ -227,7 +227,13 @@ def conditional_generator(base: keras.Model, noise_dim: int, num_classes: int) -
 def projection_discriminator(
     base: keras.Model, num_classes: int, opts: NetworkOptions
 ) -> keras.Model:
-    """``[image, label]`` → ``ψ(h) + ⟨embed(label), h⟩`` over D's features ``h``."""
+    """``[image, label]`` → ``ψ(h) + ⟨embed(label), h⟩`` over D's features ``h``
+    (Miyato & Koyama 2018). A FastGAN discriminator keeps its decoders and ``reconstruct``
+    (``fastgan.ProjectionFastGANDiscriminator``)."""
+    if hasattr(base, "reconstruct"):
+        from gans.core.model.fastgan import ProjectionFastGANDiscriminator
+
+        return ProjectionFastGANDiscriminator(base, num_classes)
     image = keras.Input(base.input_shape[1:], name="image")
     label = keras.Input((), dtype="int32", name="label")
     features = keras.Model(base.input, base.get_layer("features").output)(image)

@@ -10,6 +10,7 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
 TITLE_HEIGHT = 24
+COLUMN_TITLE_HEIGHT = 16
 
 
 def to_uint8(images: np.ndarray) -> np.ndarray:
@@ -44,30 +45,59 @@ def save_grid(
     title: str = "",
     columns: int | None = None,
     min_cell: int = 48,
+    column_titles: list[str] | tuple[str, ...] | None = None,
 ) -> Path:
     """Save images in [-1, 1] (``[N, H, W, C]``) as one PNG grid with ``title`` on top.
 
     Small images are upscaled (nearest) to at least ``min_cell`` px so the grid is legible.
+    ``column_titles`` (e.g. class names, one per column) are drawn above the columns,
+    shortened with "…" to fit a cell; titles and column titles may have several lines.
     The file is written atomically (temporary name, then rename).
     """
     pixels = to_uint8(images)
     scale = max(1, math.ceil(min_cell / pixels.shape[1]))
     if scale > 1:
         pixels = pixels.repeat(scale, axis=1).repeat(scale, axis=2)
+    if column_titles:
+        columns = len(column_titles)
     grid = tile(pixels, columns)
     if grid.shape[-1] == 1:
         grid = np.repeat(grid, 3, axis=-1)
     body = Image.fromarray(grid, "RGB")
-    canvas = Image.new("RGB", (body.width, body.height + (TITLE_HEIGHT if title else 0)), "white")
-    canvas.paste(body, (0, TITLE_HEIGHT if title else 0))
-    if title:
-        draw = ImageDraw.Draw(canvas)
-        try:
-            font = ImageFont.load_default(size=16)
-        except TypeError:  # Pillow < 10.1
-            font = ImageFont.load_default()
-        draw.text((6, 3), title, fill="black", font=font)
+    lines = title.splitlines() if title else []
+    column_lines = max((len(str(t).splitlines()) for t in column_titles or ()), default=0)
+    top = TITLE_HEIGHT * len(lines) + COLUMN_TITLE_HEIGHT * column_lines
+    canvas = Image.new("RGB", (body.width, body.height + top), "white")
+    canvas.paste(body, (0, top))
+    draw = ImageDraw.Draw(canvas)
+    for i, line in enumerate(lines):
+        draw.text((6, 3 + TITLE_HEIGHT * i), line, fill="black", font=_font(16))
+    if column_titles:
+        font, pad, cell = _font(11), 2, pixels.shape[2] + 2
+        y = TITLE_HEIGHT * len(lines) + 2
+        for col, text in enumerate(column_titles):
+            for row, line in enumerate(str(text).splitlines()):
+                line = _fit(draw, line, font, cell - 2)
+                width = draw.textlength(line, font=font)
+                x = pad + col * cell + (cell - 2 - width) / 2
+                draw.text((x, y + COLUMN_TITLE_HEIGHT * row), line, fill="black", font=font)
     return save_image_atomic(canvas, path, format="PNG")
+
+
+def _font(size: int) -> ImageFont.ImageFont:
+    try:
+        return ImageFont.load_default(size=size)
+    except TypeError:  # Pillow < 10.1
+        return ImageFont.load_default()
+
+
+def _fit(draw: ImageDraw.ImageDraw, text: str, font, width: float) -> str:
+    """``text``, shortened with "…" until it is at most ``width`` px wide."""
+    if draw.textlength(text, font=font) <= width:
+        return text
+    while len(text) > 1 and draw.textlength(text + "…", font=font) > width:
+        text = text[:-1]
+    return text + "…"
 
 
 def save_gif(frames: list[Image.Image], path: str | os.PathLike, durations_ms) -> Path:

@@ -18,7 +18,8 @@ class EpochImages(keras.callbacks.Callback):
 
     The noise is drawn once, so successive images show the same latent points (Radford et
     al. 2016 practice). Also logs the grid to TensorBoard when a writer is given. For a
-    conditional GAN, ``columns`` = number of classes puts one class per column.
+    conditional GAN, ``columns`` = number of classes puts one class per column, and
+    ``column_titles`` (the class names) are drawn above them.
     """
 
     def __init__(
@@ -29,9 +30,11 @@ class EpochImages(keras.callbacks.Callback):
         prefix: str,
         summary_writer: tf.summary.SummaryWriter | None = None,
         columns: int | None = None,
+        column_titles: list[str] | tuple[str, ...] | None = None,
     ) -> None:
         super().__init__()
         self.columns = columns
+        self.column_titles = column_titles
         self.sample_fn = sample_fn
         self.fixed_noise = tf.constant(fixed_noise, tf.float32)
         self.out_dir = Path(out_dir)
@@ -45,7 +48,13 @@ class EpochImages(keras.callbacks.Callback):
     def on_epoch_end(self, epoch: int, logs=None) -> None:
         images = np.asarray(self.sample_fn(self.fixed_noise))
         title = f"{self.prefix} · Epoch {epoch + 1}"
-        save_grid(images, self.path_for(epoch + 1), title=title, columns=self.columns)
+        save_grid(
+            images,
+            self.path_for(epoch + 1),
+            title=title,
+            columns=self.columns,
+            column_titles=self.column_titles,
+        )
         if self.summary_writer is not None:
             with self.summary_writer.as_default():
                 grid = tf.image.decode_png(tf.io.read_file(str(self.path_for(epoch + 1))))

@@ -21,6 +21,9 @@ from typing import Any
 from gans.core.data.data_service import is_service_address
 from gans.core.data.folder_converter import parse_colour
 from gans.core.data.provider import DATA_AUGMENTATIONS
+from gans.core.class_labels import valid_labels_setting
+from gans.core.data_service import is_service_address
+from gans.core.distribute import STRATEGIES
 from gans.core.errors import UserError
 from gans.core.model.losses import LOSSES
 from gans.core.model.networks import NETWORKS, SUPPORTED_SIZES
@@ -109,6 +112,15 @@ class TrainConfig:
     source_dir: str | None = option(
         None, "Raw source files to convert (default: the dataset's usual place/download).", "data"
     )
+    labels: str = option(
+        "auto",
+        "Class labels of a folder: auto, subfolders, none, or a FILE.csv/.json (file -> class).",
+        "data",
+        check=(valid_labels_setting, "must be auto, subfolders, none or a .csv/.json file"),
+    )
+    balanced_classes: bool = option(
+        False, "Sample every class equally often (skewed labelled sets).", "data"
+    )
     # --- model
     network: str | None = option(
         None, "Network builder (default: the dataset's).", "model", choices=sorted(NETWORKS)
@@ -126,7 +138,7 @@ class TrainConfig:
         100, "Length of the generator's noise vector.", "model", check=at_least(1)
     )
     conditional: bool = option(
-        False, "Class-conditional GAN (labelled sets: mnist, fashion, cifar10).", "model"
+        False, "Class-conditional GAN (labelled sets; see --labels).", "model"
     )
     d_norm: str = option(
         "batch", "Discriminator norm.", "model", choices=["batch", "layer", "none"]
@@ -362,9 +374,11 @@ def validate(config: TrainConfig) -> TrainConfig:
         check = field.metadata.get("check")
         if check is not None and not check[0](value):
             raise ConfigError(f"--{field.name} {check[1]}")
-    if config.data_service and (config.conditional or config.data_augment):
+    if config.data_service and (
+        config.conditional or config.data_augment or config.balanced_classes
+    ):
         raise ConfigError(
-            "--data_service does not serve labels (--conditional) or --data_augment yet; "
-            "drop one of them"
+            "--data_service does not serve labels (--conditional, --balanced_classes) or "
+            "--data_augment yet; drop one of them"
         )
     return config

@@ -16,6 +16,8 @@ from gans.core.data.contact_sheet import write_contact_sheet
 from gans.core.data.data_prep import DataPreparation
 from gans.core.data.dataset_spec import DatasetSpec
 from gans.core.run.common_flags import (
+from gans.core.class_labels import describe_classes
+from gans.core.common_flags import (
     FLAGS,
     config_from_flags,
     define_common_flags,
@@ -58,7 +60,8 @@ def run_conversion(
     """Convert a dataset's source into TFRecords (and a contact sheet) without training.
 
     Uses the shared flags (``--source_dir``, ``--data_dir``, ``--image_size``, ``--channels``,
-    ``--fit``, ``--background``) plus ``--inspect`` and ``--force``.
+    ``--fit``, ``--background``, ``--labels``) plus ``--inspect`` and ``--force``; records
+    converted with other ``--labels`` are converted again.
     """
     define_common_flags()
     set_defaults(**(default_spec or make_spec()).default_options())
@@ -71,11 +74,16 @@ def run_conversion(
         spec = make_spec()
         data = DataPreparation(spec, resolve(config_from_flags(spec.name), spec))
         out_dir = data.tfrecord_dir
-        if not FLAGS.inspect and (FLAGS.force or data.manifest() is None):
+        existing = data.manifest()
+        relabel = existing and data.labels_stale_reason(existing)
+        if relabel:
+            print(f"{out_dir}: converting again: {relabel}")
+        if not FLAGS.inspect and (FLAGS.force or existing is None or relabel):
             manifest = data.convert()
             print(
                 f"wrote {manifest['count']} images to {out_dir} ({len(manifest['skipped'])} "
                 f"skipped, {len(manifest['duplicates'])} duplicates; see manifest.json)"
+                + describe_classes(manifest)
             )
         elif not FLAGS.inspect:
             print(f"{out_dir} already converted (--force to redo)")

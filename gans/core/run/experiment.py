@@ -26,6 +26,11 @@ import tensorflow as tf
 from gans.core.data.data_prep import DataPreparation
 from gans.core.data.dataset_spec import DatasetSpec, spec_from_origin
 from gans.core.data.folder_converter import parse_colour
+from gans.core.checkpoints import RunCheckpoint
+from gans.core.config import TrainConfig, validate
+from gans.core.data_prep import DataPreparation
+from gans.core.dataset_spec import DatasetSpec, spec_from_origin
+from gans.core.distribute import get_strategy, is_chief
 from gans.core.errors import DataError, Interrupted, MissingDataError
 from gans.core.model.losses import get_loss
 from gans.core.model.networks import check_shape
@@ -51,8 +56,10 @@ def resolve(config: TrainConfig, spec: DatasetSpec) -> TrainConfig:
             f"{spec.name} is stored at {spec.stored_size} px with {spec.channels} channel(s); "
             "leave --image_size and --channels unset"
         )
-    if config.conditional and not spec.num_classes:
-        raise ConfigError(f"--conditional needs a labelled dataset; {spec.name} has no labels")
+    if spec.num_classes and (config.labels or "auto") != "auto":
+        raise DataError(
+            f"--labels={config.labels}: {spec.name} has labels of its own; leave it unset"
+        )
     fit = config.fit or spec.fit
     background = config.background or spec.background
     parse_colour(background)
@@ -93,8 +100,9 @@ class GANExperiment:
         self.chief = is_chief(self.strategy)
         self.run = RunDirectory(self.config)
         self.data = DataPreparation(spec, self.config, chief=self.chief)
-        self.num_classes = spec.num_classes if self.config.conditional else 0
-        self.trainer = Trainer(self.config, self.strategy, self.num_classes)
+        self.class_names = self._class_names() if self.config.conditional else ()
+        self.num_classes = len(self.class_names)
+        self.trainer = Trainer(self.config, self.strategy, self.num_classes, self.class_names)
         self.gan = self.trainer.gan
         self.epoch = self.trainer.epoch
         self.checkpoints = RunCheckpoint(
@@ -186,6 +194,16 @@ class GANExperiment:
         return cls(spec, config)
 
     # --- data -------------------------------------------------------------------------------
+    def _class_names(self) -> tuple[str, ...]:
+        """The classes of a conditional run: the dataset's own, the ones the run was
+        trained with (``config.json``: generating needs no data), or the conversion's
+        (converting first if there is none yet)."""
+        if not self.spec.num_classes:
+            saved = self.run.saved_class_names()
+            if saved:
+                return saved
+        return self.data.class_names()
+
     def ensure_dataset(self) -> dict:
         """The dataset's manifest, converting from the source first if needed."""
         return self.data.ensure()
@@ -200,7 +218,7 @@ class GANExperiment:
 
     def fixed_noise(self) -> np.ndarray:
         """The noise of the epoch grids: a function of the seed only, so resumes match."""
-        return fixed_noise(self.config)
+        return fixed_noise(self.config, self.num_classes)
 
     # --- checkpoints ------------------------------------------------------------------------
     def restore(
@@ -269,6 +287,7 @@ class GANExperiment:
             self.run.resume_changes(bool(self.checkpoints.numbers)) if self.chief else {}
         )
         manifest = self.data.ensure()
+        self.data.check_classes(manifest, self.class_names, self.model_dir)
         if manifest.get("count", c.batch_size) < c.batch_size:
             raise DataError(
                 f"{self.tfrecord_dir}: {manifest['count']} images, fewer than one batch of "
@@ -288,6 +307,8 @@ class GANExperiment:
             return {}
         if self.chief:
             extra = {SPEC_KEY: list(self.spec.origin)} if self.spec.origin else {}
+            if self.class_names:
+                extra["class_names"] = list(self.class_names)
             self.run.write_metadata(start, self.resume_changes, self.data.real_sample, extra)
         dataset, steps = self._input(start)
         run = self.run if self.chief else None

@@ -176,6 +176,7 @@ def stream_images(
     title: str = "",
     columns: int | None = None,
     checkpoint: str | os.PathLike | None = None,
+    column_titles: list[str] | tuple[str, ...] | None = None,
 ) -> tuple[list[Path], str | None]:
     """``save_images(generate_images(...))`` for any ``num_images``: generated and written
     ``batch_size`` at a time, so memory stays flat; the grid holds the first ``GRID_CAP``.
@@ -202,7 +203,11 @@ def stream_images(
     note = None
     if grid and kept:
         shown = np.concatenate(kept)
-        written.append(save_grid(shown, out / GRID_NAME, title=title, columns=columns))
+        written.append(
+            save_grid(
+                shown, out / GRID_NAME, title=title, columns=columns, column_titles=column_titles
+            )
+        )
         if num_images > len(shown):
             note = f"{GRID_NAME} shows the first {len(shown)} of {num_images} images"
     return written, note

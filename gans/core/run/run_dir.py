@@ -305,6 +305,12 @@ class RunDirectory:
         saved, _, relocated = load_saved(self.model_dir)
         return check_resume(saved, self.config, self.model_dir, relocated=relocated)
 
+    def saved_class_names(self) -> tuple[str, ...]:
+        """The classes a conditional run was trained with (``config.json``), so sampling
+        needs no data; ``()`` when none are recorded."""
+        names = TrainConfig.json_extras(self.config_path).get("class_names")
+        return tuple(names) if names else ()
+
     def trim_history(self, start_epoch: int) -> None:
         """Drop ``history.csv`` rows of epochs after ``start_epoch`` (no checkpoint has them)."""
         dropped = trim_history(self.model_dir / "history.csv", start_epoch)

@@ -134,22 +134,32 @@ def hparams_of(config: TrainConfig) -> dict:
     return out
 
 
-def fixed_noise(config: TrainConfig) -> np.ndarray:
-    """The noise of the epoch grids: a function of the seed only, so resumes match."""
+def fixed_noise(config: TrainConfig, num_classes: int = 0) -> np.ndarray:
+    """The noise of the epoch grids: a function of the seed only, so resumes match. A
+    conditional GAN's grid has whole rows: one sample of every class per row."""
     rng = np.random.default_rng(config.seed + 12345)
-    return rng.standard_normal((config.grid_size, config.noise_dim)).astype(np.float32)
+    count = config.grid_size
+    if num_classes:
+        count = num_classes * max(1, count // num_classes)
+    return rng.standard_normal((count, config.noise_dim)).astype(np.float32)
 
 
 class Trainer:
     """A resolved config's GAN and epoch counter, built under ``strategy`` with the
-    config's precision policy, and the ``fit`` that trains it."""
+    config's precision policy, and the ``fit`` that trains it. A conditional GAN's
+    ``class_names`` title the columns of its epoch grids."""
 
     def __init__(
-        self, config: TrainConfig, strategy: tf.distribute.Strategy, num_classes: int = 0
+        self,
+        config: TrainConfig,
+        strategy: tf.distribute.Strategy,
+        num_classes: int = 0,
+        class_names: tuple[str, ...] = (),
     ) -> None:
         self.config = config
         self.strategy = strategy
         self.num_classes = num_classes
+        self.class_names = tuple(class_names)
         previous_policy = keras.mixed_precision.global_policy()
         keras.mixed_precision.set_global_policy(config.precision)
         try:
@@ -196,11 +206,12 @@ class Trainer:
         callbacks = [
             EpochImages(
                 self.gan.generate,
-                fixed_noise(c),
+                fixed_noise(c, self.num_classes),
                 run.image_dir,
                 c.dataset,
                 writer,
                 columns=self.num_classes or None,
+                column_titles=self.class_names or None,
             ),
         ]
         if c.eval_every > 0:

@@ -18,6 +18,8 @@ from scrapy.crawler import Crawler
 
 from gan_crawler.items import ArtItem
 
+UNKNOWN_LABEL = "unknown"
+
 
 def parse_limit(value: object) -> int | None:
     """``None``/``""``/``0`` -> no limit; otherwise a positive int (``ValueError`` if not)."""
@@ -96,9 +98,12 @@ class ApiImageSpider(scrapy.Spider):
         source_id: object,
         source_page: str,
         artist: str | None = None,
+        label: str | None = None,
     ) -> ArtItem:
-        """An :class:`ArtItem` for one image, stamped with this spider's dataset and licence."""
+        """An :class:`ArtItem` for one image, stamped with this spider's dataset and licence;
+        ``label`` is its class (``UNKNOWN_LABEL`` when the API gives none)."""
         return ArtItem(
+            label=label or UNKNOWN_LABEL,
             dataset=self.dataset,
             name=str(name),
             source_id=source_id,

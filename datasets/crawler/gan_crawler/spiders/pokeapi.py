@@ -2,7 +2,8 @@
 
 API: ``GET {base_url}/pokemon?limit=N&offset=0`` lists ``results[].url`` and a ``next`` page;
 each ``/pokemon/{id}/`` record has ``sprites.other["official-artwork"].front_default`` (475 px
-PNG) and ``sprites.front_default`` (96 px pixel sprite), hosted on raw.githubusercontent.com.
+PNG) and ``sprites.front_default`` (96 px pixel sprite), hosted on raw.githubusercontent.com,
+and ``types[]`` (``slot`` 1 is the primary type: the image's class in ``labels.csv``).
 """
 
 from __future__ import annotations
@@ -22,6 +23,18 @@ VARIANTS: dict[str, tuple[str, ...]] = {
     "home": ("other", "home", "front_default"),
     "sprite": ("front_default",),
 }
+
+
+def primary_type(data: Any) -> str | None:
+    """The type in slot 1 of a ``/pokemon/{id}/`` record (``"grass"`` for Bulbasaur)."""
+    types = data.get("types") if isinstance(data, dict) else None
+    slots = [t for t in types or [] if isinstance(t, dict)]
+    slots.sort(key=lambda t: t.get("slot", 99) if isinstance(t.get("slot"), int) else 99)
+    for entry in slots:
+        name = dig(entry, ("type", "name"))
+        if isinstance(name, str) and name.strip():
+            return name.strip().lower()
+    return None
 
 
 def dig(data: Any, path: tuple[str, ...]) -> Any:
@@ -86,4 +99,5 @@ class PokeApiSpider(ApiImageSpider):
             image_url=response.urljoin(image_url),
             source_id=data.get("id"),
             source_page=response.url,
+            label=primary_type(data),
         )

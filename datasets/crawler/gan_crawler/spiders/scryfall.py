@@ -4,7 +4,8 @@ API: ``GET {base_url}/cards/search?q=...&unique=art`` returns ``data[]`` cards a
 ``has_more`` is true, a ``next_page`` URL. Single-faced cards carry ``image_uris``; double-faced
 ones carry ``card_faces[].image_uris``. ``art_crop`` is the illustration only (what a GAN wants).
 Scryfall asks for 50-100 ms between requests, a descriptive User-Agent and an Accept header.
-Images live on cards.scryfall.io.
+Images live on cards.scryfall.io. A card's ``color_identity`` is its images' class in
+``labels.csv`` (a colour, ``multicolour`` or ``colourless``; both faces of a card share it).
 """
 
 from __future__ import annotations
@@ -18,6 +19,21 @@ from scrapy.http import Response
 
 from gan_crawler.items import ArtItem
 from gan_crawler.spiders.base import ApiImageSpider
+
+COLOURS = {"W": "white", "U": "blue", "B": "black", "R": "red", "G": "green"}
+
+
+def colour_identity(card: dict) -> str | None:
+    """The card's ``color_identity`` as a class: one colour's name, ``multicolour`` for
+    two or more, ``colourless`` for none (``None`` when the field is missing)."""
+    identity = card.get("color_identity")
+    if not isinstance(identity, list):
+        return None
+    colours = sorted({COLOURS.get(str(c).upper(), str(c).lower()) for c in identity})
+    if not colours:
+        return "colourless"
+    return colours[0] if len(colours) == 1 else "multicolour"
+
 
 VARIANTS = ("art_crop", "normal", "large", "png", "border_crop", "small")
 
@@ -73,6 +89,7 @@ class ScryfallSpider(ApiImageSpider):
                     source_id=card.get("id"),
                     source_page=card.get("scryfall_uri") or response.url,
                     artist=face.get("artist") or card.get("artist"),
+                    label=colour_identity(card),
                 )
         if data.get("has_more") and data.get("next_page") and not self.exhausted:
             yield response.follow(data["next_page"], callback=self.parse_page)

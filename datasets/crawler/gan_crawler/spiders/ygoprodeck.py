@@ -4,6 +4,7 @@ API: ``GET {base_url}/cardinfo.php?num=N&offset=K`` returns ``data[]`` cards, ea
 ``card_images[]`` (``image_url`` = whole card, ``image_url_cropped`` = the art box only, which is
 what a GAN should learn), and ``meta.next_page``. Images live on images.ygoprodeck.com.
 Alternate artworks of one card are separate ``card_images`` entries and become separate items.
+Each card's ``frameType`` is its images' class in ``labels.csv``.
 """
 
 from __future__ import annotations
@@ -17,6 +18,14 @@ from scrapy.http import Response
 
 from gan_crawler.items import ArtItem
 from gan_crawler.spiders.base import ApiImageSpider
+
+
+def frame_type(card: dict) -> str | None:
+    """The card's ``frameType`` (normal, effect, ritual, fusion, synchro, xyz, link, spell,
+    trap, token, ``*_pendulum`` ...): its class in ``labels.csv``."""
+    frame = card.get("frameType")
+    return frame.strip().lower() if isinstance(frame, str) and frame.strip() else None
+
 
 VARIANTS = {"cropped": "image_url_cropped", "full": "image_url", "small": "image_url_small"}
 
@@ -70,6 +79,7 @@ class YgoProDeckSpider(ApiImageSpider):
                     image_url=response.urljoin(url),
                     source_id=image.get("id", card.get("id")),
                     source_page=response.url,
+                    label=frame_type(card),
                 )
         next_page = (data.get("meta") or {}).get("next_page")
         if next_page and not self.exhausted:
