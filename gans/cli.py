@@ -80,9 +80,8 @@ def generate(argv: list[str] | None = None) -> None:
     """``gans-generate --model_dir=DIR``: sample ``--num`` images (and optionally a walk
     GIF and an export) from a trained model; default ``--out_dir`` is
     ``<gen_dir>/<run_name>/generated/``."""
+    from gans.core.data.class_labels import label_index
     from gans.core.run import generate as gen
-    from gans.core import generate as gen
-    from gans.core.class_labels import label_index
 
     group = "generate"
     define_flag("string", "model_dir", None, "Trained model directory (holds config.json).", group)

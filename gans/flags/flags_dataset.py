@@ -21,8 +21,6 @@ from gans.core.data.dataset_spec import DatasetSpec, dataset_factory
 from gans.core.data.folder_converter import ConvertOptions, convert_folder
 from gans.core.errors import MissingDataError
 from gans.core.run.recommended import SMALL_SET_DEFAULTS
-from gans.core.folder_converter import ConvertOptions, convert_folder
-from gans.core.recommended import SMALL_SET_DEFAULTS
 from gans.flags.flags_continents import continent_of
 from gans.flags.flags_provider import provide_flags
 

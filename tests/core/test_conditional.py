@@ -4,9 +4,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from gans.core.run.config import TrainConfig
 from gans.core.run.experiment import GANExperiment
-from gans.core.experiment import GANExperiment
 from gans.mnist.mnist_dataset import mnist_spec
 from gans.pokemon.pokemon_dataset import pokemon_spec
 from tests.testing_utils import tiny_config

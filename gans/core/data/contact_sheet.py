@@ -7,11 +7,9 @@ from pathlib import Path
 
 import numpy as np
 
+from gans.core.data.class_labels import describe_classes, manifest_class_names
 from gans.core.data.provider import dataset_info, decode_images
 from gans.core.report.image_grid import save_grid
-from gans.core.class_labels import describe_classes, manifest_class_names
-from gans.core.image_grid import save_grid
-from gans.core.provider import dataset_info, decode_images
 
 CONTACT_SHEET = "contact_sheet.png"
 

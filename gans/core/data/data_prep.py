@@ -15,15 +15,12 @@ from pathlib import Path
 import numpy as np
 import tensorflow as tf
 
+from gans.core.data.class_labels import describe_classes, labels_stale_reason, manifest_class_names
 from gans.core.data.contact_sheet import write_contact_sheet
 from gans.core.data.dataset_spec import DatasetSpec
 from gans.core.data.folder_converter import ConvertOptions
 from gans.core.data.provider import decode_images, verify_records
 from gans.core.data.tfrecord_writer import read_manifest, stale_reason
-from gans.core.class_labels import describe_classes, labels_stale_reason, manifest_class_names
-from gans.core.config import TrainConfig
-from gans.core.contact_sheet import write_contact_sheet
-from gans.core.dataset_spec import DatasetSpec
 from gans.core.errors import DataError, MissingDataError
 from gans.core.run.config import TrainConfig
 

@@ -12,9 +12,9 @@ import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+from gans.core.data.class_labels import ClassLabels, plan_labels, unlabelled_manifest_entry
 from gans.core.data.image_io import ImageSkipped, iter_image_files, load_image
 from gans.core.data.tfrecord_writer import ImageRecord, SkippedFile, write_tfrecords
-from gans.core.class_labels import ClassLabels, plan_labels, unlabelled_manifest_entry
 from gans.core.errors import MissingDataError
 
 NAMED_COLOURS = {"white": (255, 255, 255), "black": (0, 0, 0), "gray": (128, 128, 128)}
@@ -30,7 +30,7 @@ class ConvertOptions:
       fit: "crop" (center-crop to square) or "pad" (pad with ``background``).
       background: colour name or "R,G,B".
       labels: where class labels come from: auto, subfolders, none or a mapping file
-        (see ``gans.core.class_labels``). Not part of ``tag``: the manifest records it.
+        (see ``gans.core.data.class_labels``). Not part of ``tag``: the manifest records it.
     """
 
     image_size: int
@@ -118,7 +118,7 @@ def convert_folder(
 ) -> dict:
     """Convert every image under ``source_dir``; return the manifest.
 
-    Labels follow ``options.labels`` (``gans.core.class_labels.plan_labels``); ``class_of``
+    Labels follow ``options.labels`` (``gans.core.data.class_labels.plan_labels``); ``class_of``
     is a dataset's own rule (file key → class name) that ``auto`` falls back on.
     """
     if not Path(source_dir).is_dir():

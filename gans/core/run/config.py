@@ -18,12 +18,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from gans.core.data.class_labels import valid_labels_setting
 from gans.core.data.data_service import is_service_address
 from gans.core.data.folder_converter import parse_colour
 from gans.core.data.provider import DATA_AUGMENTATIONS
-from gans.core.class_labels import valid_labels_setting
-from gans.core.data_service import is_service_address
-from gans.core.distribute import STRATEGIES
 from gans.core.errors import UserError
 from gans.core.model.losses import LOSSES
 from gans.core.model.networks import NETWORKS, SUPPORTED_SIZES

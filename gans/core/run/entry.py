@@ -12,12 +12,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from gans.core.data.class_labels import describe_classes
 from gans.core.data.contact_sheet import write_contact_sheet
 from gans.core.data.data_prep import DataPreparation
 from gans.core.data.dataset_spec import DatasetSpec
 from gans.core.run.common_flags import (
-from gans.core.class_labels import describe_classes
-from gans.core.common_flags import (
     FLAGS,
     config_from_flags,
     define_common_flags,

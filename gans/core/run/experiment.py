@@ -26,16 +26,11 @@ import tensorflow as tf
 from gans.core.data.data_prep import DataPreparation
 from gans.core.data.dataset_spec import DatasetSpec, spec_from_origin
 from gans.core.data.folder_converter import parse_colour
-from gans.core.checkpoints import RunCheckpoint
-from gans.core.config import TrainConfig, validate
-from gans.core.data_prep import DataPreparation
-from gans.core.dataset_spec import DatasetSpec, spec_from_origin
-from gans.core.distribute import get_strategy, is_chief
 from gans.core.errors import DataError, Interrupted, MissingDataError
 from gans.core.model.losses import get_loss
 from gans.core.model.networks import check_shape
 from gans.core.run.checkpoints import RunCheckpoint
-from gans.core.run.config import ConfigError, TrainConfig, validate
+from gans.core.run.config import TrainConfig, validate
 from gans.core.run.distribute import get_strategy, is_chief
 from gans.core.run.run_dir import RunDirectory, checkpoint_numbers, load_saved, prefix
 from gans.core.run.trainer import Trainer, configure_threads, fixed_noise
