@@ -35,6 +35,8 @@ from tests.core.crash_helpers import (
 )
 from tests.testing_utils import make_idx_dir
 
+pytestmark = pytest.mark.slow  # kill/Ctrl-C subprocess restarts: minutes on two cores
+
 TARGET_KILLS = 12  # 20 in the first version; 12 keeps every phase hit, the suite shorter
 START_EPOCHS = 30  # epochs are ~0.1 s once traced, so a long run costs little
 WAIT = 240  # generous: two shared CPU cores, heavy neighbours

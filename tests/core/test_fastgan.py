@@ -182,6 +182,7 @@ def test_registered_in_networks():
     assert "fastgan" in NETWORKS
 
 
+@pytest.mark.slow
 def test_mirrored_strategy_mixed_bfloat16_reconstruction_gradient():
     """Both nets build under a 2-replica strategy and bf16; the loss has gradients."""
     assert len(tf.config.list_logical_devices("CPU")) >= 2, "tests/conftest.py makes two"

@@ -22,6 +22,7 @@ def batches(count: int = 2):
     return tf.data.Dataset.from_tensor_slices((images, noise)).batch(BATCH, drop_remainder=True)
 
 
+@pytest.mark.slow
 def test_fastgan_trains_under_mirrored_strategy_with_reconstruction():
     strategy = get_strategy("mirrored")
     assert strategy.num_replicas_in_sync == 2

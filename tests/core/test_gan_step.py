@@ -2,6 +2,7 @@
 
 import keras
 import numpy as np
+import pytest
 import tensorflow as tf
 
 from gans.core.model.gan import GAN
@@ -70,6 +71,7 @@ def test_one_device_and_two_logical_devices_give_the_same_step():
     assert moved > 1e-4
 
 
+@pytest.mark.slow
 def test_two_mirrored_runs_in_one_process(tmp_path):
     """A notebook or sweep trains twice: the second MirroredStrategy run must not collide
     with the first one's collective keys (it did: "Shape mismatch in the collective")."""

@@ -97,6 +97,7 @@ def worker_flags(tmp_path, source, epochs: int) -> list[str]:
     ]
 
 
+@pytest.mark.slow
 def test_two_workers_train_together_and_only_the_chief_writes(tmp_path):
     source = make_idx_dir(tmp_path / "idx", 128)
     # Convert once up front so both workers read the same records.

@@ -274,8 +274,8 @@ def test_index_html_content(tmp_path):
     assert re.search(r"<pre>--dataset=toy\n", text)
     # Images: relative paths only, epochs in order, lazily loaded, with captions.
     srcs = re.findall(r'<img src="([^"]+)"', text)
-    assert srcs[:3] == ["reals.png", "progress.gif", "losses.png"]
-    assert srcs[3:] == [f"toy_epoch_{e:04d}.png" for e in range(1, 12)]
+    assert srcs[:5] == ["reals.png", "progress.gif", "losses.png", "swd.png", "diversity.png"]
+    assert srcs[5:] == [f"toy_epoch_{e:04d}.png" for e in range(1, 12)]
     hrefs = re.findall(r'href="([^"]+)"', text)
     assert "../../../models/toy/run1/history.csv" in hrefs
     for link in srcs + hrefs:

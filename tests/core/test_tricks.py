@@ -130,7 +130,7 @@ def test_ema_update_math():
 @pytest.mark.parametrize("augment", ["diffaugment", "ada"])
 def test_augmented_gan_trains(augment):
     from gans.core.run.config import TrainConfig
-    from gans.core.run.experiment import make_augment
+    from gans.core.run.trainer import make_augment
 
     aug = make_augment(TrainConfig(augment=augment))
     g, d = build_networks("dcgan", 32, 3, 4, NetworkOptions(width=4, spectral_norm=True))

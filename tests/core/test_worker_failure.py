@@ -33,6 +33,8 @@ from tests.core.crash_helpers import Training, checkpoint_epoch
 from tests.core.test_precision_and_workers import _free_ports, tiny_experiment, worker_flags
 from tests.testing_utils import make_idx_dir
 
+pytestmark = pytest.mark.slow  # multi-process clusters on 127.0.0.1
+
 START_LIMIT = 240  # both workers up, TF imported, step traced: ~20 s, much more when busy
 DETECTION_LIMIT = 120  # measured ≤ 12 s
 # The survivor's one-line error (run_app turns TF's lost-peer errors into it).

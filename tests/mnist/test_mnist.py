@@ -143,6 +143,7 @@ def test_missing_source_dir_is_one_line(tmp_path):
     not (FASHION_DIR / "train-images-idx3-ubyte.gz").is_file(),
     reason="Debian package dataset-fashion-mnist not installed (.ci/run installs it)",
 )
+@pytest.mark.slow
 def test_real_fashion_mnist(tmp_path):
     manifest = mnist_convert.convert_mnist("fashion", FASHION_DIR, tmp_path / "tf")
     assert manifest["count"] + len(manifest["duplicates"]) == 60000
