@@ -111,7 +111,7 @@ class SuiteArms:
         return [
             Throughput(self.batch),
             CpuBudget(1e9),
-            DivergenceGuard(e.checkpoint, e.manager, optimizers, 3),
+            DivergenceGuard(e.checkpoints.checkpoint, e.checkpoints.manager, optimizers, 3),
             AsyncProgbar(),
         ]
 
