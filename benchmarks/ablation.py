@@ -128,6 +128,8 @@ ARMS = {
     ],
     "fastgan": [*FASTGAN, "--recon_weight=1"],
     "fastgan-norecon": [*FASTGAN, "--recon_weight=0"],
+    # FastGAN with the TF tutorial's step instead of its own D-then-G loop (issue 13).
+    "fastgan+simultaneous": [*FASTGAN, "--recon_weight=1", "--step=simultaneous"],
 }
 # Every arm starts from the plain DCGAN: the dataset's own recommended defaults (the small
 # sets turn on FastGAN at width 16 / batch 16 with hinge, DiffAugment + EMA; mnist half

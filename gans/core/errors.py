@@ -19,3 +19,7 @@ class DivergenceError(UserError, RuntimeError):
 
 class Interrupted(UserError):
     """Ctrl-C during training; the message says what was saved."""
+
+
+class ConfigError(UserError, ValueError):
+    """A flag or setting that cannot work (unknown choice, unsupported size, a clash)."""

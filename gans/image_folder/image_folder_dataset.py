@@ -2,8 +2,8 @@
 
     python gans/image_folder/image_folder_gan.py --source_dir=my_pictures/ --name=forest
 
-Defaults: 64 px RGB, center-cropped, batch 64, 200 epochs, and the small-set defaults
-(half-width nets, DiffAugment + EMA; gans/core/run/recommended.py), since most such folders
+Defaults: 64 px RGB, center-cropped, 200 epochs, and the small-set defaults (batch 16,
+FastGAN, hinge, DiffAugment + EMA; gans/core/run/recommended.py), since most such folders
 hold hundreds to a few thousand pictures.
 """
 
@@ -30,7 +30,6 @@ def image_folder_spec(name: str = "images") -> DatasetSpec:
         default_source=_no_default,
         missing_hint="pass --source_dir=FOLDER of pictures",
         fit="crop",
-        batch_size=64,
         epochs=200,
         train_defaults=SMALL_SET_DEFAULTS,
     )

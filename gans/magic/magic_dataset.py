@@ -2,8 +2,9 @@
 
 Defaults, and why: 64 px (128 with ``--image_size``); Scryfall's art crops are landscape
 (about 4:3), so the default center-crops to square (``--fit=pad`` keeps the whole art);
-batch 64; 200 epochs.
-The small-set defaults (half-width nets, DiffAugment + EMA; gans/core/run/recommended.py).
+200 epochs.
+The small-set defaults (FastGAN at batch 16, hinge, DiffAugment + EMA;
+gans/core/run/recommended.py).
 """
 
 from __future__ import annotations
@@ -27,7 +28,6 @@ def magic_spec() -> DatasetSpec:
             "--out_dir=datasets/magic/raw, or pass --source_dir"
         ),
         fit="crop",
-        batch_size=64,
         epochs=200,
         train_defaults=SMALL_SET_DEFAULTS,
         provider=provide_magic,

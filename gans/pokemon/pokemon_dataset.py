@@ -2,12 +2,12 @@
 
 Defaults, and why: 64 px (Radford et al.'s DCGAN size; 128/256 with ``--image_size``),
 RGB with the transparent background flattened to white (``--channels=4`` keeps alpha),
-padded to square so no creature is cut off, batch 64 (≈ 12 steps per epoch on ~800
-images), many epochs because the set is tiny. With so few images the discriminator
-memorises quickly (the original project saw copies and no convergence), so the
-small-set defaults are on: half-width nets, DiffAugment (Zhao et al. 2020) on everything D
-sees and an EMA generator for samples; docs/ablation.md has what they score against
-the plain DCGAN on Pokemon sprites.
+padded to square so no creature is cut off, many epochs because the set is tiny. With
+so few images the discriminator memorises quickly (the original project saw copies and
+no convergence), so the small-set defaults are on (``gans/core/run/recommended.py``:
+FastGAN at width 16 / batch 16 with its reconstruction loss, hinge loss, DiffAugment on
+everything D sees, an EMA generator for samples); docs/ablation.md has what they score
+against the plain DCGAN on Pokemon sprites.
 """
 
 from __future__ import annotations
@@ -32,7 +32,6 @@ def pokemon_spec() -> DatasetSpec:
         ),
         fit="pad",
         background="white",
-        batch_size=64,
         epochs=500,
         train_defaults=SMALL_SET_DEFAULTS,
         provider=provide_pokemon,

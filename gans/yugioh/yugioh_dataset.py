@@ -2,9 +2,10 @@
 
 Defaults, and why: 64 px (128 with ``--image_size``); the art crops are square already
 and scans cut by ``preprocess/crop_card_art.py --layout=yugioh`` are nearly so, so the
-default is a center crop (``--fit=pad`` keeps whole portrait cards, padded); batch 64;
+default is a center crop (``--fit=pad`` keeps whole portrait cards, padded);
 200 epochs (~12k artworks).
-The small-set defaults (half-width nets, DiffAugment + EMA; gans/core/run/recommended.py).
+The small-set defaults (FastGAN at batch 16, hinge, DiffAugment + EMA;
+gans/core/run/recommended.py).
 """
 
 from __future__ import annotations
@@ -28,7 +29,6 @@ def yugioh_spec() -> DatasetSpec:
             "--out_dir=datasets/yugioh/raw, or pass --source_dir"
         ),
         fit="crop",
-        batch_size=64,
         epochs=200,
         train_defaults=SMALL_SET_DEFAULTS,
         provider=provide_yugioh,

@@ -46,3 +46,18 @@ def test_os_errors_become_one_line_with_a_hint(code, hint, capsys):
     assert exit_info.value.code == 1
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "/out/mnist_epoch_0001.png" in err[0] and hint in err[0]
+
+
+def test_settings_that_cannot_work_are_one_line(tmp_path):
+    """A flag clash found while the run is configured (FastGAN at 28 px) is a user error."""
+    result = run_script(
+        "gans/mnist/mnist_gan.py",
+        f"--source_dir={make_idx_dir(tmp_path / 'idx', 40)}",
+        "--network=fastgan",
+        "--image_size=28",
+        "--epochs=1",
+        cwd=tmp_path,
+    )
+    assert result.returncode == 1
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and "fastgan" in lines[0] and "28" in lines[0], result.stderr

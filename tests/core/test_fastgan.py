@@ -173,9 +173,32 @@ def test_noise_injection_is_used_when_weight_nonzero():
     x = tf.zeros([2, 4, 4, 3])
     np.testing.assert_array_equal(layer(x).numpy(), 0.0)
     layer.weight.assign(1.0)
-    y = layer(x).numpy()
+    y = layer(x, training=True).numpy()
     assert np.std(y) > 0.1
     np.testing.assert_array_equal(y[..., 0], y[..., 2])  # one noise image per pixel
+    assert not np.array_equal(y, layer(x, training=True).numpy())  # new noise each step
+
+
+def test_inference_noise_is_fixed_so_a_latent_always_gives_one_image():
+    """StyleGAN2's noise_mode='const' at inference: same z → same image, whatever else is
+    in the batch and in whichever process (the map is seeded by the layer's name)."""
+    layer = NoiseInjection(name="noise_8px_0")
+    x = tf.zeros([2, 8, 8, 3])
+    layer(x)
+    layer.weight.assign(1.0)
+    first = layer(x, training=False).numpy()
+    np.testing.assert_array_equal(first, layer(x, training=False).numpy())
+    np.testing.assert_array_equal(first[0], first[1])
+    again = NoiseInjection(name="noise_8px_0")
+    again(x)
+    again.weight.assign(1.0)
+    np.testing.assert_array_equal(first, again(x).numpy())
+    g = fastgan.fastgan_generator(32, 3, NOISE, NetworkOptions(width=8))
+    for layer in g.layers:
+        if isinstance(layer, NoiseInjection):
+            layer.weight.assign(0.5)
+    z = tf.random.normal([3, NOISE])
+    np.testing.assert_allclose(g(z, training=False)[:1], g(z[:1], training=False), atol=1e-5)
 
 
 def test_registered_in_networks():

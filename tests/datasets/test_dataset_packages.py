@@ -62,7 +62,7 @@ def test_every_dataset_converts_trains_and_writes_a_grid(tmp_path, name):
         tmp_path,
         source,
         image_size=None if spec.stored_size else small,
-        **spec.train_defaults,
+        **{**spec.train_defaults, "width": 8, "batch_size": 8},  # the defaults' nets, tiny
     )
     experiment = GANExperiment(spec, config)
     experiment.train()
@@ -119,15 +119,18 @@ def test_real_emojione_flags_end_to_end(tmp_path):
     manifest = (tmp_path / "datasets/flags/tfrecords/64px_4ch_pad_white/manifest.json").read_text()
     # 257 country flags, 4 of them pixel-identical to another (e.g. Saint Martin = France).
     assert '"count": 253' in manifest
-    run = tmp_path / "gen_img/flags/dcgan_gan_64px"
+    run = tmp_path / "gen_img/flags/fastgan_hinge_64px"
     assert (run / "flags_epoch_0001.png").is_file() and (run / "reals.png").is_file()
 
 
 def test_train_config_starts_from_the_dataset_defaults_like_the_entry_script():
     """The Python API gets the same defaults the ``<name>_gan.py`` flags start from."""
     config = flags_spec().train_config(epochs=3)
-    assert (config.dataset, config.epochs, config.batch_size) == ("flags", 3, 32)
-    assert (config.augment, config.ema_decay, config.width) == ("diffaugment", 0.999, 32)
+    resolved = GANExperiment(flags_spec(), config.replace(epochs=3)).config
+    assert resolved.recon_weight == 1.0  # FastGAN's reconstruction loss, on by default
+    assert (config.dataset, config.epochs, config.batch_size) == ("flags", 3, 16)
+    assert (config.network, config.loss) == ("fastgan", "hinge")
+    assert (config.augment, config.ema_decay, config.width) == ("diffaugment", 0.999, 16)
     assert flags_spec().train_config(width=64, augment="none").width == 64
     plain = TrainConfig()  # the engine's own defaults: the plain DCGAN
     assert (plain.augment, plain.ema_decay, plain.width) == ("none", 0.0, 64)
@@ -205,7 +208,7 @@ def test_conditional_on_every_labelled_package(tmp_path, name):
         image_size=32,
         conditional=True,
         grid_size=6,
-        **{**spec.train_defaults, **settings},
+        **{**spec.train_defaults, "width": 8, "batch_size": 8, **settings},
     )
     experiment = GANExperiment(spec, config)
     if name == "flags":  # continents from the country codes in the file names

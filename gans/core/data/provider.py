@@ -256,3 +256,30 @@ def provide_dataset(
         batches = batches.map(augment, num_parallel_calls=2)
     dataset = batches.enumerate().map(add_noise).prefetch(tf.data.AUTOTUNE)
     return dataset, steps
+
+
+def dataset_provider(name: str, *, cache: bool = True, shuffle_buffer: int = 10_000):
+    """A dataset package's provider: ``provide_dataset`` with that set's pipeline settings.
+
+    Each package declares its own (``<name>_provider.py``, named in its ``DatasetSpec``)
+    so a set that needs other settings (no cache for a set larger than memory, a smaller
+    shuffle buffer) changes one line there, and the pipeline itself stays here.
+    """
+
+    def provide(
+        tfrecord_dir: str | os.PathLike, global_batch_size: int, **kwargs
+    ) -> tuple[tf.data.Dataset, int]:
+        return provide_dataset(
+            tfrecord_dir,
+            global_batch_size,
+            cache=cache,
+            shuffle_buffer=shuffle_buffer,
+            **kwargs,
+        )
+
+    provide.__name__ = provide.__qualname__ = f"provide_{name}"
+    provide.__doc__ = (
+        f"{name} batches of (images in [-1, 1], noise) and the steps per epoch "
+        f"(cache={cache}, shuffle_buffer={shuffle_buffer}; see ``provide_dataset``)."
+    )
+    return provide

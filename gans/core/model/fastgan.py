@@ -64,10 +64,13 @@ so :func:`reconstruction_loss` is weights-free: the mean of the per-pixel MSE at
 
 from __future__ import annotations
 
+import zlib
+
 import keras
 import tensorflow as tf
 from keras import layers, ops
 
+from gans.core.errors import ConfigError
 from gans.core.model.gan_layers import NetworkOptions, batch_norm, spectral_norm
 
 FASTGAN_SIZES = (32, 64, 128, 256)
@@ -82,11 +85,11 @@ _COMP_BLOCKS = (8, 32, 128)
 def check_fastgan_shape(image_size: int, channels: int) -> None:
     """One-line ``ValueError`` for a size or channel count FastGAN does not support."""
     if image_size not in FASTGAN_SIZES:
-        raise ValueError(
+        raise ConfigError(
             f"fastgan needs a power-of-two image size in {FASTGAN_SIZES}, got {image_size}"
         )
     if channels not in (1, 3, 4):
-        raise ValueError(f"channels {channels} not supported; choose one of (1, 3, 4)")
+        raise ConfigError(f"channels {channels} not supported; choose one of (1, 3, 4)")
 
 
 def _channels(mult: float, width: int, max_filters: int) -> int:
@@ -127,16 +130,23 @@ class GLU(layers.Layer):
 class NoiseInjection(layers.Layer):
     """``x + w · n``, n ~ N(0, 1) per pixel (shared over channels), w a learned scalar (init 0).
 
-    As the paper's NoiseInjection, new noise is drawn on every call, training or not.
+    Training draws new noise on every call, as the paper's NoiseInjection. Inference uses
+    one fixed noise map per layer (StyleGAN2's ``noise_mode='const'``, Karras et al. 2020),
+    so the same latent always gives the same image: ``generate --seed`` repeats itself and
+    a sample does not depend on the rest of its batch.
     """
 
     def build(self, input_shape):
         self.weight = self.add_weight(name="weight", shape=(), initializer="zeros")
 
-    def call(self, inputs):
+    def call(self, inputs, training=None):
         # tf.random (no seed-state variable), so it runs in tf.function and under strategies.
         shape = tf.shape(inputs)
-        noise = tf.random.normal([shape[0], shape[1], shape[2], 1], dtype=inputs.dtype)
+        if training:
+            noise = tf.random.normal([shape[0], shape[1], shape[2], 1], dtype=inputs.dtype)
+        else:
+            seed = [zlib.crc32(self.name.encode()), 0]
+            noise = tf.random.stateless_normal([1, shape[1], shape[2], 1], seed, dtype=inputs.dtype)
         return inputs + ops.cast(self.weight, inputs.dtype) * noise
 
 
@@ -194,10 +204,10 @@ class SkipLayerExcitation(layers.Layer):
 def _up_block(x, filters: int, comp: bool):
     """Nearest ×2 → 3×3 conv (2·filters) → [noise] → BN → GLU (→ same again when ``comp``)."""
     x = layers.UpSampling2D(2, interpolation="nearest")(x)
-    for _ in range(2 if comp else 1):
+    for i in range(2 if comp else 1):
         x = layers.Conv2D(2 * filters, 3, padding="same", use_bias=False)(x)
-        if comp:
-            x = NoiseInjection()(x)
+        if comp:  # named by place: the name seeds the inference noise map
+            x = NoiseInjection(name=f"noise_{x.shape[1]}px_{i}")(x)
         x = batch_norm()(x)
         x = GLU()(x)
     return x

@@ -26,6 +26,7 @@ from collections.abc import Callable
 import keras
 import tensorflow as tf
 
+from gans.core.errors import ConfigError
 from gans.core.model.labels import LabelPolicy
 from gans.core.model.losses import get_loss
 from gans.core.model.penalties import gradient_penalty, r1_penalty
@@ -93,7 +94,7 @@ class GAN(keras.Model):
         self.r1_weight = r1_weight
         self.recon_weight = recon_weight
         if recon_weight > 0 and not hasattr(discriminator, "reconstruct"):
-            raise ValueError(
+            raise ConfigError(
                 f"--recon_weight needs a discriminator with decoders (--network=fastgan); "
                 f"{discriminator.name} has none"
             )
@@ -452,7 +453,7 @@ def resolve_step(step: str, schedule: ScheduleConfig, clip_value: float = 0.0) -
     """The train step to run: ``auto`` is ``alternating`` unless the schedule or weight
     clipping needs the general ``scheduled`` step; a fused step they need is refused."""
     if step not in STEPS:
-        raise ValueError(f"--step={step}: use one of {', '.join(STEPS)}")
+        raise ConfigError(f"--step={step}: use one of {', '.join(STEPS)}")
     needs = [
         name
         for name, on in (
@@ -467,7 +468,7 @@ def resolve_step(step: str, schedule: ScheduleConfig, clip_value: float = 0.0) -
     if step == "auto":
         return "scheduled" if needs else "alternating"
     if step != "scheduled" and needs:
-        raise ValueError(f"--step={step} cannot run {', '.join(needs)}; use --step=scheduled")
+        raise ConfigError(f"--step={step} cannot run {', '.join(needs)}; use --step=scheduled")
     return step
 
 

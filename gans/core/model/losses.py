@@ -15,6 +15,8 @@ from collections.abc import Callable
 
 import tensorflow as tf
 
+from gans.core.errors import ConfigError
+
 PerExample = tf.Tensor
 
 
@@ -159,4 +161,4 @@ def get_loss(name: str) -> LossPair:
     try:
         return LOSSES[name]
     except KeyError:
-        raise ValueError(f"unknown loss {name!r}; choose one of {sorted(LOSSES)}") from None
+        raise ConfigError(f"unknown loss {name!r}; choose one of {sorted(LOSSES)}") from None

@@ -14,6 +14,7 @@ from collections.abc import Callable
 import keras
 from keras import layers
 
+from gans.core.errors import ConfigError
 from gans.core.model.gan_layers import NetworkOptions, batch_norm
 
 DEFAULT_OPTIONS = NetworkOptions()  # frozen: safe as a default argument
@@ -25,9 +26,9 @@ SUPPORTED_CHANNELS = (1, 3, 4)
 def check_shape(image_size: int, channels: int) -> None:
     """One-line ``ValueError`` for an image size or channel count no builder supports."""
     if image_size not in SUPPORTED_SIZES:
-        raise ValueError(f"image size {image_size} not supported; choose one of {SUPPORTED_SIZES}")
+        raise ConfigError(f"image size {image_size} not supported; choose one of {SUPPORTED_SIZES}")
     if channels not in SUPPORTED_CHANNELS:
-        raise ValueError(f"channels {channels} not supported; choose one of {SUPPORTED_CHANNELS}")
+        raise ConfigError(f"channels {channels} not supported; choose one of {SUPPORTED_CHANNELS}")
 
 
 def _base_and_upsamples(image_size: int) -> tuple[int, int]:
@@ -51,7 +52,7 @@ def _d_norm(opts: NetworkOptions) -> layers.Layer | None:
         return layers.LayerNormalization()
     if opts.d_norm == "none":
         return None
-    raise ValueError(f"unknown d_norm {opts.d_norm!r}; choose batch, layer or none")
+    raise ConfigError(f"unknown d_norm {opts.d_norm!r}; choose batch, layer or none")
 
 
 def _d_head(x, opts: NetworkOptions):
@@ -81,7 +82,7 @@ def dcgan_generator(
     """
     check_shape(image_size, channels)
     if opts.upsample not in ("transposed", "nearest"):
-        raise ValueError(f"unknown upsample {opts.upsample!r}; choose transposed or nearest")
+        raise ConfigError(f"unknown upsample {opts.upsample!r}; choose transposed or nearest")
 
     def up(filters: int, **kwargs) -> Callable:
         if opts.upsample == "transposed":
@@ -200,7 +201,7 @@ def build_networks(
     ``[image, label]`` with a projection head (Miyato & Koyama 2018).
     """
     if name not in NETWORKS:
-        raise ValueError(f"unknown network {name!r}; choose one of {sorted(NETWORKS)}")
+        raise ConfigError(f"unknown network {name!r}; choose one of {sorted(NETWORKS)}")
     make_g, make_d = NETWORKS[name]
     if num_classes <= 0:
         return make_g(image_size, channels, noise_dim, opts), make_d(image_size, channels, opts)

@@ -20,6 +20,8 @@ import dataclasses
 
 import tensorflow as tf
 
+from gans.core.errors import ConfigError
+
 NORMAL, BOOST_D, BOOST_G, NOISY = 0, 1, 2, 3
 
 
@@ -39,9 +41,9 @@ class ScheduleConfig:
 
     def __post_init__(self) -> None:
         if self.d_steps < 1 or self.g_steps < 1:
-            raise ValueError("d_steps and g_steps must be >= 1")
+            raise ConfigError("d_steps and g_steps must be >= 1")
         if self.monitor_factor < 0:
-            raise ValueError("monitor_factor must be >= 0 (0 turns monitoring off)")
+            raise ConfigError("monitor_factor must be >= 0 (0 turns monitoring off)")
 
 
 class TrainSchedule(tf.Module):

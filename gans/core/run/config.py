@@ -214,9 +214,10 @@ class TrainConfig:
     r1_weight: float = option(
         0.0, "R1 penalty weight (Mescheder et al. 2018).", "tricks", check=at_least(0)
     )
-    recon_weight: float = option(
-        0.0,
-        "FastGAN D self-supervised reconstruction loss weight; 0 = off.",
+    recon_weight: float | None = option(
+        None,
+        "FastGAN D self-supervised reconstruction loss weight (default 1 with "
+        "--network=fastgan, as in the paper; 0 = off).",
         "tricks",
         check=at_least(0),
     )

@@ -13,6 +13,8 @@ import os
 
 import tensorflow as tf
 
+from gans.core.errors import ConfigError
+
 STRATEGIES = ("auto", "one_device", "mirrored", "multi_worker", "tpu")
 
 
@@ -29,7 +31,7 @@ def get_strategy(name: str = "auto", num_gpus: int | None = None) -> tf.distribu
     (how tests exercise it on a CPU split into logical devices).
     """
     if name not in STRATEGIES:
-        raise ValueError(f"unknown strategy {name!r}; choose one of {STRATEGIES}")
+        raise ConfigError(f"unknown strategy {name!r}; choose one of {STRATEGIES}")
     if name == "auto":
         if _tpu_requested():
             name = "tpu"

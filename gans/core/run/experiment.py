@@ -26,7 +26,7 @@ import tensorflow as tf
 from gans.core.data.data_prep import DataPreparation
 from gans.core.data.dataset_spec import DatasetSpec, spec_from_origin
 from gans.core.data.folder_converter import parse_colour
-from gans.core.errors import DataError, Interrupted, MissingDataError
+from gans.core.errors import ConfigError, DataError, Interrupted, MissingDataError
 from gans.core.model.losses import get_loss
 from gans.core.model.networks import check_shape
 from gans.core.run.checkpoints import RunCheckpoint
@@ -47,7 +47,7 @@ def resolve(config: TrainConfig, spec: DatasetSpec) -> TrainConfig:
     channels = config.channels or spec.channels
     check_shape(image_size, channels)
     if spec.stored_size and (image_size, channels) != (spec.stored_size, spec.channels):
-        raise ValueError(
+        raise ConfigError(
             f"{spec.name} is stored at {spec.stored_size} px with {spec.channels} channel(s); "
             "leave --image_size and --channels unset"
         )
@@ -76,6 +76,11 @@ def resolve(config: TrainConfig, spec: DatasetSpec) -> TrainConfig:
         d_steps=config.d_steps or loss.default_d_steps,
         clip_value=config.clip_value if config.clip_value is not None else loss.default_clip,
         gp_weight=config.gp_weight if config.gp_weight is not None else loss.default_gp_weight,
+        recon_weight=(
+            config.recon_weight
+            if config.recon_weight is not None
+            else float(network == "fastgan")  # FastGAN's D has the decoders it trains
+        ),
         data_dir=config.data_dir or str(Path("datasets") / spec.name),
         gen_dir=config.gen_dir or str(Path("gen_img") / spec.name),
         model_dir=config.model_dir or str(Path("models") / spec.name / run_name),

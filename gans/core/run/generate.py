@@ -20,7 +20,7 @@ import keras
 import numpy as np
 from PIL import Image
 
-from gans.core.errors import DataError
+from gans.core.errors import ConfigError, DataError
 from gans.core.progress import Progress
 from gans.core.report.image_grid import save_gif, save_grid, save_image_atomic, tile, to_uint8
 from gans.core.run.experiment import GANExperiment
@@ -94,7 +94,7 @@ def sample(
     """Images in [-1, 1] for ``noise`` (and ``labels``, see ``class_labels``) from the
     current weights of the sampling generator, ``batch_size`` at a time."""
     if batch_size < 1:
-        raise ValueError(f"batch_size must be >= 1, got {batch_size}")
+        raise ConfigError(f"batch_size must be >= 1, got {batch_size}")
     labels = class_labels(experiment, len(noise), labels)
     return experiment.sample(noise, labels, batch_size)
 
@@ -114,7 +114,7 @@ def generate_images(
     ``labels`` pick the classes of a conditional GAN (default: cycling through them).
     """
     if num_images < 0:
-        raise ValueError(f"num_images must be >= 0, got {num_images}")
+        raise ConfigError(f"num_images must be >= 0, got {num_images}")
     restore_checkpoint(experiment, checkpoint)
     noise = make_noise(num_images, experiment.config.noise_dim, seed)
     return sample(experiment, noise, labels, batch_size)
@@ -129,7 +129,7 @@ def to_pil(image: np.ndarray) -> Image.Image:
         return Image.fromarray(pixels[..., 0], "L")
     if channels in (3, 4):
         return Image.fromarray(pixels, "RGB" if channels == 3 else "RGBA")
-    raise ValueError(f"cannot save images with {channels} channels; use 1, 3 or 4")
+    raise ConfigError(f"cannot save images with {channels} channels; use 1, 3 or 4")
 
 
 def save_images(
@@ -248,7 +248,7 @@ def latent_loop(points: np.ndarray, steps: int) -> np.ndarray:
     frames that include its start but not its end, so the loop repeats without a stutter.
     """
     if steps < 1:
-        raise ValueError(f"steps must be >= 1, got {steps}")
+        raise ConfigError(f"steps must be >= 1, got {steps}")
     t = np.arange(steps) / steps
     legs = [slerp(points[i], points[(i + 1) % len(points)], t) for i in range(len(points))]
     return np.concatenate(legs).astype(np.float32)
@@ -289,9 +289,9 @@ def interpolation_gif(
     Note that GIF encoders merge consecutive identical frames (e.g. a collapsed generator).
     """
     if num_points < 2:
-        raise ValueError(f"num_points must be >= 2, got {num_points}")
+        raise ConfigError(f"num_points must be >= 2, got {num_points}")
     if walks < 1:
-        raise ValueError(f"walks must be >= 1, got {walks}")
+        raise ConfigError(f"walks must be >= 1, got {walks}")
     restore_checkpoint(experiment, checkpoint)
     noise_dim = experiment.config.noise_dim
     points = np.random.default_rng(seed).standard_normal((walks, num_points, noise_dim))

@@ -14,6 +14,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from gans.core.errors import ConfigError
 from gans.core.metrics.training_eval import TrainingEvaluation
 from gans.core.model.augment import AdaptiveAugment, diff_augment
 from gans.core.model.gan import GAN
@@ -47,7 +48,7 @@ def make_optimizer(
     elif name == "rmsprop":
         optimizer = keras.optimizers.RMSprop(lr)
     else:
-        raise ValueError(f"unknown optimizer {name!r}; choose adam or rmsprop")
+        raise ConfigError(f"unknown optimizer {name!r}; choose adam or rmsprop")
     if precision == "mixed_float16":
         optimizer = keras.optimizers.LossScaleOptimizer(optimizer)
     return optimizer
@@ -79,7 +80,7 @@ def make_augment(config: TrainConfig):
         return AdaptiveAugment(target=config.ada_target)
     if config.augment == "none":
         return None
-    raise ValueError(f"--augment={config.augment}: use none, diffaugment or ada")
+    raise ConfigError(f"--augment={config.augment}: use none, diffaugment or ada")
 
 
 def build_gan(config: TrainConfig, num_classes: int = 0) -> GAN:
