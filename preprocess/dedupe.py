@@ -181,6 +181,7 @@ def main(argv: list[str]) -> int:
         target = output_dir / entry.rel
         if not (FLAGS.skip_existing and target.is_file()):
             preprocess_io.write_bytes_atomic(target, (input_dir / entry.rel).read_bytes())
+    preprocess_io.carry_labels(input_dir, output_dir, {e.rel: e.rel for e in kept})
     settings = {
         "method": FLAGS.method,
         "hash_size": FLAGS.hash_size,

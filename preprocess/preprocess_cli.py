@@ -183,9 +183,11 @@ def process_folder(
         ignored_non_images=preprocess_io.count_non_images(input_dir, exclude=output_dir)
     )
     output_dir.mkdir(parents=True, exist_ok=True)
+    outputs: dict[Path, Path] = {}  # kept input → its output, for labels.csv
     for rel, src, dst in preprocess_io.iter_input_output_pairs(input_dir, output_dir):
         if skip_existing and dst.is_file():
             summary.skipped_existing += 1
+            outputs[rel] = dst.relative_to(output_dir)
             continue
         try:
             image = preprocess_io.read_image(src)
@@ -200,5 +202,7 @@ def process_folder(
             continue
         preprocess_io.write_png(dst, result)
         summary.written += 1
+        outputs[rel] = dst.relative_to(output_dir)
+    preprocess_io.carry_labels(input_dir, output_dir, outputs)
     print(summary.line())
     return summary

@@ -8,7 +8,10 @@ written (atomically, byte-identical on re-runs).
 
 from __future__ import annotations
 
+import csv
+import io
 import os
+import sys
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -203,3 +206,45 @@ def iter_input_output_pairs(input_dir: Path, output_dir: Path) -> Iterator[tuple
     names = png_output_names(relative)
     for rel in relative:
         yield rel, Path(input_dir) / rel, Path(output_dir) / names[rel]
+
+
+LABELS_FILE = "labels.csv"  # what the crawlers write beside their images (file,class)
+
+
+def carry_labels(input_dir: Path, output_dir: Path, outputs: dict[Path, Path]) -> int | None:
+    """Copy ``input_dir/labels.csv`` to ``output_dir`` for the images a tool kept.
+
+    ``outputs`` maps each kept input (relative to ``input_dir``) to its output (relative to
+    ``output_dir``): rows are renamed to the outputs (``a.jpg`` → ``a.png``) and rows of
+    images that were dropped are left out, so ``--labels=auto`` keeps working on the output
+    folder. Rows that name no input (a crawler's list of since-deleted files) are dropped
+    too. An existing, different ``labels.csv`` in ``output_dir`` is left alone with a
+    warning. Returns the rows written (``None``: no labels file to carry).
+    """
+    source = Path(input_dir) / LABELS_FILE
+    if not source.is_file():
+        return None
+    rows = [r for r in csv.reader(source.read_text(encoding="utf-8-sig").splitlines()) if r]
+    header = [c.strip().lower() for c in rows[0]] if rows else []
+    columns = [header.index(c) for c in ("file", "filename", "image", "path") if c in header]
+    has_header = bool(columns)
+    file_col = columns[0] if columns else 0
+    body = rows[1:] if has_header else rows
+    by_rel = {rel.as_posix(): out for rel, out in outputs.items()}
+    by_name: dict[str, list[Path]] = {}
+    for rel, out in outputs.items():
+        by_name.setdefault(rel.name, []).append(out)
+    kept = []
+    for row in body:
+        name = row[file_col].strip().removeprefix("./") if len(row) > file_col else ""
+        out = by_rel.get(name) or (by_name[name][0] if len(by_name.get(name, ())) == 1 else None)
+        if out is not None:
+            kept.append([*row[:file_col], out.as_posix(), *row[file_col + 1 :]])
+    text = io.StringIO()
+    csv.writer(text, lineterminator="\n").writerows(([rows[0]] if has_header else []) + kept)
+    target = Path(output_dir) / LABELS_FILE
+    if target.is_file() and target.read_text(encoding="utf-8-sig") != text.getvalue():
+        print(f"warning: {target} exists and differs; left as it is", file=sys.stderr)
+        return 0
+    write_bytes_atomic(target, text.getvalue().encode())
+    return len(kept)
