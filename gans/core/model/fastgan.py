@@ -83,7 +83,7 @@ _COMP_BLOCKS = (8, 32, 128)
 
 
 def check_fastgan_shape(image_size: int, channels: int) -> None:
-    """One-line ``ValueError`` for a size or channel count FastGAN does not support."""
+    """One-line ``ConfigError`` for a size or channel count FastGAN does not support."""
     if image_size not in FASTGAN_SIZES:
         raise ConfigError(
             f"fastgan needs a power-of-two image size in {FASTGAN_SIZES}, got {image_size}"

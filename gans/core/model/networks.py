@@ -24,7 +24,7 @@ SUPPORTED_CHANNELS = (1, 3, 4)
 
 
 def check_shape(image_size: int, channels: int) -> None:
-    """One-line ``ValueError`` for an image size or channel count no builder supports."""
+    """One-line ``ConfigError`` for an image size or channel count no builder supports."""
     if image_size not in SUPPORTED_SIZES:
         raise ConfigError(f"image size {image_size} not supported; choose one of {SUPPORTED_SIZES}")
     if channels not in SUPPORTED_CHANNELS:
