@@ -100,7 +100,7 @@ def main(argv: list[str]) -> int:
     input_dir = Path(FLAGS.input_dir)
     if not input_dir.is_dir():
         raise preprocess_cli.ToolError(f"--input_dir={input_dir}: not a folder")
-    output = Path(FLAGS.output) if FLAGS.output else input_dir / "labels.csv"
+    output = Path(FLAGS.output) if FLAGS.output else input_dir / preprocess_io.LABELS_FILE
     rows = []
     for rel in preprocess_io.list_images(input_dir):
         try:

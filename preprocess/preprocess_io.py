@@ -209,6 +209,8 @@ def iter_input_output_pairs(input_dir: Path, output_dir: Path) -> Iterator[tuple
 
 
 LABELS_FILE = "labels.csv"  # what the crawlers write beside their images (file,class)
+# The file-name columns gans.core.data.class_labels reads (these tools do not import gans).
+LABEL_FILE_COLUMNS = ("file", "filename", "path", "image")
 
 
 def carry_labels(input_dir: Path, output_dir: Path, outputs: dict[Path, Path]) -> int | None:
@@ -226,7 +228,7 @@ def carry_labels(input_dir: Path, output_dir: Path, outputs: dict[Path, Path]) -
         return None
     rows = [r for r in csv.reader(source.read_text(encoding="utf-8-sig").splitlines()) if r]
     header = [c.strip().lower() for c in rows[0]] if rows else []
-    columns = [header.index(c) for c in ("file", "filename", "image", "path") if c in header]
+    columns = [header.index(c) for c in LABEL_FILE_COLUMNS if c in header]
     has_header = bool(columns)
     file_col = columns[0] if columns else 0
     body = rows[1:] if has_header else rows

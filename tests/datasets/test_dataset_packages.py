@@ -126,7 +126,7 @@ def test_real_emojione_flags_end_to_end(tmp_path):
 def test_train_config_starts_from_the_dataset_defaults_like_the_entry_script():
     """The Python API gets the same defaults the ``<name>_gan.py`` flags start from."""
     config = flags_spec().train_config(epochs=3)
-    resolved = GANExperiment(flags_spec(), config.replace(epochs=3)).config
+    resolved = GANExperiment(flags_spec(), config).config
     assert resolved.recon_weight == 1.0  # FastGAN's reconstruction loss, on by default
     assert (config.dataset, config.epochs, config.batch_size) == ("flags", 3, 16)
     assert (config.network, config.loss) == ("fastgan", "hinge")
