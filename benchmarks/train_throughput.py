@@ -65,6 +65,9 @@ def parse_args() -> argparse.Namespace:
     p.add_argument("--repeats", type=int, default=1, help="fresh suite runs per cell")
     p.add_argument("--xla", action="store_true", help="also time the plain loop with XLA")
     p.add_argument("--step", default="auto", help="the suite's --step (auto = its default)")
+    p.add_argument(
+        "--steps_per_execution", type=int, default=1, help="the suite's --steps_per_execution"
+    )
     p.add_argument("--out", default=None, help="write the results as JSON here")
     return p.parse_args()
 
@@ -129,6 +132,8 @@ def run_suite(config: str, policy: str, workdir: Path, tag: str, args, between=N
         verbose=2,  # the entry script's choice when stdout is not a terminal
         step=args.step,
     )
+    if args.steps_per_execution != 1:
+        train_config = train_config.replace(steps_per_execution=args.steps_per_execution)
     if "precision" in {f.name for f in dataclasses.fields(TrainConfig)}:
         # The engine's own switch: GANExperiment sets this policy while it builds (and
         # would otherwise reset the global policy below to its float32 default).
@@ -315,7 +320,10 @@ def main() -> None:
             for precision in args.precisions:
                 rows.append(bench_cell(config, precision, Path(tmp), args))
     print()
-    print(f"CPU: {bench_utils.cpu_summary()}; suite --step={args.step}")
+    print(
+        f"CPU: {bench_utils.cpu_summary()}; suite --step={args.step} "
+        f"--steps_per_execution={args.steps_per_execution}"
+    )
     print(
         f"timed epochs {args.epochs}, repeats {args.repeats} "
         "(img/s medians; suite = step time only, e2e adds epoch-end callbacks)"

@@ -192,7 +192,9 @@ CONDITIONAL = {  # dataset: (spec, source, network and extra settings)
     "images": (
         image_folder_spec,
         class_picture_folder,
-        {"balanced_classes": True, "strategy": "mirrored"},  # 2 logical CPU devices
+        # 2 logical CPU devices; conditional FastGAN under MirroredStrategy has its own
+        # test (test_fastgan_step.py).
+        {"balanced_classes": True, "strategy": "mirrored", "network": "dcgan"},
     ),
     "flags": (flags_spec, flag_named_folder, {}),
 }

@@ -8,6 +8,7 @@ The batches come from the dataset package's provider (``DatasetSpec.provider``, 
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import time
 from pathlib import Path
@@ -19,7 +20,7 @@ from gans.core.data.class_labels import describe_classes, labels_stale_reason, m
 from gans.core.data.contact_sheet import write_contact_sheet
 from gans.core.data.dataset_spec import DatasetSpec
 from gans.core.data.folder_converter import ConvertOptions
-from gans.core.data.provider import decode_images, verify_records
+from gans.core.data.provider import EpochPlan, decode_images, verify_records
 from gans.core.data.tfrecord_writer import read_manifest, stale_reason
 from gans.core.errors import DataError, MissingDataError
 from gans.core.run.config import TrainConfig
@@ -157,7 +158,7 @@ class DataPreparation:
         """Batches for epochs ``start`` … ``epochs - 1`` and the steps per epoch (the
         dataset's provider, or a tf.data service)."""
         c = self.config
-        common = dict(
+        plan = EpochPlan(
             global_batch_size=c.batch_size,
             image_size=c.image_size,
             channels=c.channels,
@@ -171,7 +172,7 @@ class DataPreparation:
             from gans.core.data.data_service import service_dataset
 
             job = f"{Path(c.model_dir).resolve()}@{start}"  # one job shared by all trainers
-            return service_dataset(strategy, self.tfrecord_dir, c.data_service, job, **common)
+            return service_dataset(strategy, self.tfrecord_dir, c.data_service, job, plan)
         count = (self.manifest() or {}).get("count", 0)
         per_epoch = (
             count if c.steps_per_epoch <= 0 else min(count, c.steps_per_epoch * c.batch_size)
@@ -180,13 +181,13 @@ class DataPreparation:
         if replay:
             # Exact resume: the uninterrupted run's pipeline, its first `start` epochs
             # skipped (the shuffle is seeded from the epoch a pipeline starts at).
-            common["start_epoch"] = 0
+            plan = dataclasses.replace(plan, start_epoch=0)
         dataset, steps = self.spec.provider(
             self.tfrecord_dir,
             data_augment=tuple(filter(None, c.data_augment.split(","))),
             with_labels=with_labels,
             balanced_classes=c.balanced_classes,
-            **common,
+            **plan.kwargs(),
         )
         if replay:
             dataset = dataset.skip(start * steps)

@@ -27,6 +27,7 @@ from pathlib import Path
 import tensorflow as tf
 
 from gans.core.data.provider import (
+    EpochPlan,
     batch_noise,
     dataset_info,
     decode_pixels,
@@ -70,29 +71,23 @@ def service_dataset(
     tfrecord_dir: str | os.PathLike,
     address: str,
     job_name: str,
-    global_batch_size: int,
-    image_size: int,
-    channels: int,
-    noise_dim: int,
-    seed: int = 0,
-    start_epoch: int = 0,
-    end_epoch: int = 1,
-    steps_per_epoch_cap: int = 0,
+    plan: EpochPlan,
     shuffle_buffer: int = 10_000,
 ) -> tuple[tf.distribute.DistributedDataset, int]:
     """A distributed dataset of ``(images, noise)`` per replica read from the service, and
     the steps per epoch. Labels (``--conditional``) are not served yet."""
     check_dispatcher_reachable(address)
     count = dataset_info(tfrecord_dir)["count"]
-    steps = steps_per_epoch(count, global_batch_size, steps_per_epoch_cap)
-    epochs = max(end_epoch - start_epoch, 0)
+    global_batch_size, seed, start_epoch = plan.global_batch_size, plan.seed, plan.start_epoch
+    steps = steps_per_epoch(count, global_batch_size, plan.steps_per_epoch_cap)
+    epochs = max(plan.end_epoch - start_epoch, 0)
 
     def per_worker(context: tf.distribute.InputContext) -> tf.data.Dataset:
         batch = context.get_per_replica_batch_size(global_batch_size)
         local_replicas = context.num_replicas_in_sync // context.num_input_pipelines
         # Runs on the service's workers: shards are the dynamic splits.
         remote = (
-            decode_pixels(Path(tfrecord_dir), image_size, channels)  # uint8 on the wire
+            decode_pixels(Path(tfrecord_dir), plan.image_size, plan.channels)  # uint8 on the wire
             .shuffle(min(count, shuffle_buffer), seed=shuffle_seed(seed, start_epoch))
             .batch(batch, drop_remainder=True)
             .repeat()
@@ -110,7 +105,7 @@ def service_dataset(
         def add_noise(index: tf.Tensor, images: tf.Tensor):
             epoch = start_epoch + index // per_epoch
             stream = pipeline * 1_000_003 + index % per_epoch  # pipelines draw apart
-            return to_unit_range(images), batch_noise(seed, epoch, stream, batch, noise_dim)
+            return to_unit_range(images), batch_noise(seed, epoch, stream, batch, plan.noise_dim)
 
         return served.take(per_epoch * epochs).enumerate().map(add_noise).prefetch(tf.data.AUTOTUNE)
 

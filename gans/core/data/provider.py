@@ -8,6 +8,7 @@ uninterrupted run would have used (tf.data's shuffle takes only a Python seed).
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from pathlib import Path
 
@@ -179,6 +180,26 @@ def classic_augmentation(names: tuple[str, ...], seed: int = 0):
         "zoom": lambda: keras.layers.RandomZoom(0.1, fill_mode="reflect", seed=seed),
     }
     return keras.Sequential([layers[n]() for n in DATA_AUGMENTATIONS if n in names])
+
+
+@dataclasses.dataclass(frozen=True)
+class EpochPlan:
+    """What a trainer reads: the global batch, the image shape, the noise size, the seed
+    and the epochs ``start_epoch`` … ``end_epoch - 1`` (each capped at
+    ``steps_per_epoch_cap`` batches when > 0). The keyword arguments of
+    ``provide_dataset``, as one value for the other input paths (the tf.data service)."""
+
+    global_batch_size: int
+    image_size: int
+    channels: int
+    noise_dim: int
+    seed: int = 0
+    start_epoch: int = 0
+    end_epoch: int = 1
+    steps_per_epoch_cap: int = 0
+
+    def kwargs(self) -> dict:
+        return dataclasses.asdict(self)
 
 
 def provide_dataset(

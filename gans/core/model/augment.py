@@ -97,6 +97,16 @@ def _join_color(color: tf.Tensor, alpha: tf.Tensor | None) -> tf.Tensor:
     return color if alpha is None else tf.concat([color, alpha], axis=-1)
 
 
+def _on_rgb(x: tf.Tensor, transform) -> tf.Tensor | None:
+    """``x`` with ``transform`` applied to its first three colour channels (alpha and any
+    further channels kept as they are); ``None`` when it has fewer than three."""
+    color, alpha = _split_color(x)
+    if color.shape[-1] < 3:
+        return None
+    rgb, rest = color[..., :3], color[..., 3:]
+    return _join_color(tf.concat([transform(rgb), rest], axis=-1), alpha)
+
+
 def _per_sample(v: tf.Tensor, dtype) -> tf.Tensor:
     """(N,) -> (N, 1, 1, 1) in ``dtype``."""
     return tf.cast(tf.reshape(v, [-1, 1, 1, 1]), dtype)
@@ -363,46 +373,39 @@ class AdaptiveAugment(keras.layers.Layer):
         return _join_color(color * _per_sample(c, x.dtype), alpha)
 
     def _op_lumaflip(self, x, apply, rng):
-        color, alpha = _split_color(x)
-        if color.shape[-1] < 3:
-            return x
-        rgb, rest = color[..., :3], color[..., 3:]
         v = _luma_axis(x.dtype)
-        luma = tf.reduce_sum(rgb * v, axis=-1, keepdims=True) * v  # v vᵀ x
-        flipped = _join_color(tf.concat([rgb - 2.0 * luma, rest], axis=-1), alpha)
+        flipped = _on_rgb(x, lambda rgb: rgb - 2.0 * tf.reduce_sum(rgb * v, -1, keepdims=True) * v)
+        if flipped is None:
+            return x
         # As xflip: gated with probability p, then flipped with probability ½.
         apply = tf.logical_and(apply, _coin(rng, tf.shape(x)[0]))
         return _select(apply, flipped, x)
 
     def _op_hue(self, x, apply, rng, hue_max: float = 1.0):
-        color, alpha = _split_color(x)
-        if color.shape[-1] < 3:
-            return x
-        rgb, rest = color[..., :3], color[..., 3:]
-        n = tf.shape(x)[0]
-        theta = (rng.uniform([n]) * 2.0 - 1.0) * math.pi * hue_max
-        theta = tf.where(apply, theta, 0.0)
-        # Rodrigues: R = cosθ I + sinθ [v]× + (1 − cosθ) v vᵀ, per sample (N, 3, 3).
-        v = _luma_axis(tf.float32)
-        vvt = v[:, tf.newaxis] * v[tf.newaxis, :]
-        cross = tf.constant([[0.0, -1.0, 1.0], [1.0, 0.0, -1.0], [-1.0, 1.0, 0.0]]) / math.sqrt(3.0)
-        cos = tf.reshape(tf.cos(theta), [-1, 1, 1])
-        sin = tf.reshape(tf.sin(theta), [-1, 1, 1])
-        rot = cos * tf.eye(3) + sin * cross + (1.0 - cos) * vvt
-        rotated = tf.einsum("nhwc,ndc->nhwd", rgb, tf.cast(rot, x.dtype))
-        out = _join_color(tf.concat([rotated, rest], axis=-1), alpha)
-        return _select(apply, out, x)
+        def rotate(rgb):
+            theta = (rng.uniform([tf.shape(x)[0]]) * 2.0 - 1.0) * math.pi * hue_max
+            theta = tf.where(apply, theta, 0.0)
+            # Rodrigues: R = cosθ I + sinθ [v]× + (1 − cosθ) v vᵀ, per sample (N, 3, 3).
+            v = _luma_axis(tf.float32)
+            vvt = v[:, tf.newaxis] * v[tf.newaxis, :]
+            cross = tf.constant([[0.0, -1.0, 1.0], [1.0, 0.0, -1.0], [-1.0, 1.0, 0.0]])
+            cos = tf.reshape(tf.cos(theta), [-1, 1, 1])
+            sin = tf.reshape(tf.sin(theta), [-1, 1, 1])
+            rot = cos * tf.eye(3) + sin * cross / math.sqrt(3.0) + (1.0 - cos) * vvt
+            return tf.einsum("nhwc,ndc->nhwd", rgb, tf.cast(rot, x.dtype))
+
+        out = _on_rgb(x, rotate)
+        return x if out is None else _select(apply, out, x)
 
     def _op_saturation(self, x, apply, rng, std: float = 1.0):
-        color, alpha = _split_color(x)
-        if color.shape[-1] < 3:
-            return x
-        rgb, rest = color[..., :3], color[..., 3:]
-        v = _luma_axis(x.dtype)
-        luma = tf.reduce_sum(rgb * v, axis=-1, keepdims=True) * v
-        s = _per_sample(tf.pow(2.0, rng.normal([tf.shape(x)[0]], std)), x.dtype)
-        out = _join_color(tf.concat([luma + (rgb - luma) * s, rest], axis=-1), alpha)
-        return _select(apply, out, x)
+        def scale(rgb):
+            v = _luma_axis(x.dtype)
+            luma = tf.reduce_sum(rgb * v, axis=-1, keepdims=True) * v
+            s = _per_sample(tf.pow(2.0, rng.normal([tf.shape(x)[0]], std)), x.dtype)
+            return luma + (rgb - luma) * s
+
+        out = _on_rgb(x, scale)
+        return x if out is None else _select(apply, out, x)
 
     def _op_cutout(self, x, apply, rng):
         return _select(apply, x * _cutout_mask(x, rng, 0.5), x)

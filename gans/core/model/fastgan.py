@@ -71,7 +71,7 @@ import tensorflow as tf
 from keras import layers, ops
 
 from gans.core.errors import ConfigError
-from gans.core.model.gan_layers import NetworkOptions, batch_norm, spectral_norm
+from gans.core.model.gan_layers import NetworkOptions, batch_norm, image_output, spectral_norm
 
 FASTGAN_SIZES = (32, 64, 128, 256)
 
@@ -242,7 +242,7 @@ def fastgan_generator(
             x = SkipLayerExcitation(nfc(r), name=f"sle_{gates[r]}_{r}")([maps[gates[r]], x])
         maps[r] = x
     x = layers.Conv2D(channels, 3, padding="same", use_bias=False, name="to_image")(x)
-    out = layers.Activation("tanh", dtype="float32", name="image")(x)
+    out = image_output(x)
     return keras.Model(z, out, name="fastgan_generator")
 
 
@@ -274,7 +274,7 @@ def _decoder(in_shape: tuple[int, int, int], out_size: int, channels: int, opts,
         # The paper's decoder uses nfc for ngf = 32 (half the default width).
         x = _up_block(x, _channels(_G_MULT[r], opts.width / 2, opts.max_filters), comp=False)
     x = _sn_conv(channels, 3, name="to_image")(x)
-    out = layers.Activation("tanh", dtype="float32", name="image")(x)
+    out = image_output(x)
     return keras.Model(feats, out, name=name)
 
 

@@ -60,6 +60,12 @@ def batch_norm() -> keras.layers.Layer:
     return keras.layers.BatchNormalization(momentum=0.9, synchronized=replicas > 1)
 
 
+def image_output(x: keras.KerasTensor) -> keras.KerasTensor:
+    """A generator's last layer: tanh to [-1, 1], named ``image``, computed in float32
+    under mixed precision (the samples, losses and metrics all read it)."""
+    return keras.layers.Activation("tanh", dtype="float32", name="image")(x)
+
+
 @keras.saving.register_keras_serializable(package="gans")
 class MinibatchDiscrimination(keras.layers.Layer):
     """Minibatch discrimination (Salimans et al. 2016, §3.2).

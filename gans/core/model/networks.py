@@ -15,7 +15,7 @@ import keras
 from keras import layers
 
 from gans.core.errors import ConfigError
-from gans.core.model.gan_layers import NetworkOptions, batch_norm
+from gans.core.model.gan_layers import NetworkOptions, batch_norm, image_output
 
 DEFAULT_OPTIONS = NetworkOptions()  # frozen: safe as a default argument
 
@@ -104,7 +104,7 @@ def dcgan_generator(
         x = batch_norm()(x)
         x = layers.ReLU()(x)
     x = up(channels)(x)
-    out = layers.Activation("tanh", dtype="float32", name="image")(x)
+    out = image_output(x)
     return keras.Model(z, out, name="dcgan_generator")
 
 
@@ -139,7 +139,7 @@ def fc_generator(
         x = layers.LeakyReLU(0.2)(x)
     x = layers.Dense(image_size * image_size * channels)(x)
     x = layers.Reshape((image_size, image_size, channels))(x)
-    out = layers.Activation("tanh", dtype="float32", name="image")(x)
+    out = image_output(x)
     return keras.Model(z, out, name="fc_generator")
 
 

@@ -184,14 +184,6 @@ def _parse_float(cell: str) -> float:
         return math.nan
 
 
-def _is_number(cell: str) -> bool:
-    try:
-        float(cell)
-    except ValueError:
-        return False
-    return True
-
-
 def read_history(csv_path: str | os.PathLike) -> dict[str, list[float]]:
     """Columns of a Keras ``CSVLogger`` file as ``{name: [value per epoch]}``; {} if missing.
 
@@ -215,7 +207,7 @@ def read_history(csv_path: str | os.PathLike) -> dict[str, list[float]]:
         if not fields or all(not f.strip() for f in fields):
             continue
         fields = [f.strip() for f in fields]
-        if header is None or not _is_number(fields[0]):
+        if header is None or math.isnan(_parse_float(fields[0])):
             header = fields  # first line, or a header repeated by an appending logger
             columns.update(dict.fromkeys(header))
             continue

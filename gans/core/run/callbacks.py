@@ -140,7 +140,7 @@ class Throughput(keras.callbacks.Callback):
         self._start, self._batches = time.perf_counter(), 0
 
     def on_train_batch_end(self, batch: int, logs=None) -> None:
-        self._batches += 1
+        self._batches = batch + 1  # the last step of the call (several per call)
         if logs is not None:
             logs["img/s"] = self.rate()
 

@@ -270,6 +270,13 @@ class TrainConfig:
     jit_compile: bool = option(
         False, "XLA-compile the train step (slower on CPU here).", "training"
     )
+    steps_per_execution: int = option(
+        1,
+        "Train steps per compiled call (fewer host round trips: for GPUs with small images); "
+        "rounded down to a divisor of the steps per epoch.",
+        "training",
+        check=at_least(1),
+    )
     max_rollbacks: int = option(
         3, "NaN/Inf rollbacks before giving up.", "training", check=at_least(0)
     )

@@ -41,6 +41,7 @@ MUTABLE = frozenset(
         "step",
         "strategy",
         "jit_compile",
+        "steps_per_execution",
         "data_service",
         "intra_op_threads",
         "inter_op_threads",

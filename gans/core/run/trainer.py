@@ -121,6 +121,22 @@ def build_gan(config: TrainConfig, num_classes: int = 0) -> GAN:
     return gan
 
 
+def steps_per_call(requested: int, steps: int) -> int:
+    """The largest divisor of ``steps`` (per epoch) that is at most ``requested``: a call
+    of several steps must not run on into the next epoch's batches."""
+    repeats = max(1, min(requested, steps))
+    while steps % repeats:
+        repeats -= 1
+    if repeats != requested:
+        log.info(
+            "--steps_per_execution=%d: %d steps per epoch, running %d per call",
+            requested,
+            steps,
+            repeats,
+        )
+    return repeats
+
+
 # Not hyperparameters: where things are written, and the flags as text.
 _NOT_HPARAMS = frozenset({"data_dir", "source_dir", "model_dir", "gen_dir", "flags_text"})
 
@@ -245,6 +261,9 @@ class Trainer:
         """Train epochs ``start`` … ``epochs - 1``; return Keras's ``History``."""
         if verbose:  # passed in, so Keras adds no progress bar that syncs every step
             callbacks = [*callbacks, AsyncProgbar()]
+        repeats = steps_per_call(self.config.steps_per_execution, steps)
+        if repeats != self.gan.steps_per_execution:
+            self.gan.steps_per_execution, self.gan.train_function = repeats, None
         return self.gan.fit(
             dataset,
             epochs=self.config.epochs,
