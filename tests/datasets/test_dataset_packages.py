@@ -192,8 +192,8 @@ CONDITIONAL = {  # dataset: (spec, source, network and extra settings)
     "images": (
         image_folder_spec,
         class_picture_folder,
-        # 2 logical CPU devices; conditional FastGAN under MirroredStrategy has its own
-        # test (test_fastgan_step.py).
+        # 2 logical CPU devices, with DCGAN: conditional FastGAN under MirroredStrategy has
+        # its own test (test_fastgan_step.py, slow group: its first step traces for a minute).
         {"balanced_classes": True, "strategy": "mirrored", "network": "dcgan"},
     ),
     "flags": (flags_spec, flag_named_folder, {}),

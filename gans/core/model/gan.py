@@ -64,6 +64,8 @@ class GAN(keras.Model):
         real batch's labels.
     """
 
+    autograph = False  # how the train step is traced (benchmarks/first_step_time.py)
+
     def __init__(
         self,
         generator: keras.Model,
@@ -195,7 +197,9 @@ class GAN(keras.Model):
         repeats = int(self.steps_per_execution)
         # No AutoGraph: the step's control flow is explicit (tf.cond, tf.while_loop), as in
         # Keras's own train functions, and converting it took a quarter of a first call.
-        options = dict(autograph=False, reduce_retracing=True, jit_compile=self.jit_compile is True)
+        options = dict(
+            autograph=self.autograph, reduce_retracing=True, jit_compile=self.jit_compile is True
+        )
         if repeats == 1:
             step = tf.function(self.train_step, **options)
 
