@@ -9,24 +9,18 @@ gans/core/run/recommended.py).
 
 from __future__ import annotations
 
-from pathlib import Path
-
-from gans.core.data.dataset_spec import DatasetSpec, dataset_factory, folder_dataset
+from gans.core.data.dataset_spec import DatasetSpec, crawled_dataset, dataset_factory
 from gans.core.run.recommended import SMALL_SET_DEFAULTS
 from gans.magic.magic_provider import provide_magic
 
 
 @dataset_factory
 def magic_spec() -> DatasetSpec:
-    return folder_dataset(
+    return crawled_dataset(
         "magic",
+        "scryfall",
         image_size=64,
         channels=3,
-        default_source=lambda options: Path("datasets/magic/raw"),
-        missing_hint=(
-            "crawl it first: python datasets/crawler/crawl.py --spider=scryfall "
-            "--out_dir=datasets/magic/raw, or pass --source_dir"
-        ),
         fit="crop",
         epochs=200,
         train_defaults=SMALL_SET_DEFAULTS,

@@ -12,24 +12,18 @@ against the plain DCGAN on Pokemon sprites.
 
 from __future__ import annotations
 
-from pathlib import Path
-
-from gans.core.data.dataset_spec import DatasetSpec, dataset_factory, folder_dataset
+from gans.core.data.dataset_spec import DatasetSpec, crawled_dataset, dataset_factory
 from gans.core.run.recommended import SMALL_SET_DEFAULTS
 from gans.pokemon.pokemon_provider import provide_pokemon
 
 
 @dataset_factory
 def pokemon_spec() -> DatasetSpec:
-    return folder_dataset(
+    return crawled_dataset(
         "pokemon",
+        "pokeapi",
         image_size=64,
         channels=3,
-        default_source=lambda options: Path("datasets/pokemon/raw"),
-        missing_hint=(
-            "crawl it first: python datasets/crawler/crawl.py --spider=pokeapi "
-            "--out_dir=datasets/pokemon/raw, or pass --source_dir"
-        ),
         fit="pad",
         background="white",
         epochs=500,

@@ -10,24 +10,18 @@ gans/core/run/recommended.py).
 
 from __future__ import annotations
 
-from pathlib import Path
-
-from gans.core.data.dataset_spec import DatasetSpec, dataset_factory, folder_dataset
+from gans.core.data.dataset_spec import DatasetSpec, crawled_dataset, dataset_factory
 from gans.core.run.recommended import SMALL_SET_DEFAULTS
 from gans.yugioh.yugioh_provider import provide_yugioh
 
 
 @dataset_factory
 def yugioh_spec() -> DatasetSpec:
-    return folder_dataset(
+    return crawled_dataset(
         "yugioh",
+        "ygoprodeck",
         image_size=64,
         channels=3,
-        default_source=lambda options: Path("datasets/yugioh/raw"),
-        missing_hint=(
-            "crawl it first: python datasets/crawler/crawl.py --spider=ygoprodeck "
-            "--out_dir=datasets/yugioh/raw, or pass --source_dir"
-        ),
         fit="crop",
         epochs=200,
         train_defaults=SMALL_SET_DEFAULTS,

@@ -134,3 +134,22 @@ def folder_dataset(
     return DatasetSpec(
         name=name, image_size=image_size, channels=channels, convert=convert, **fields
     )
+
+
+def crawled_dataset(
+    name: str, spider: str, image_size: int, channels: int, **fields
+) -> DatasetSpec:
+    """A folder dataset the crawler fills: its default source is ``datasets/<name>/raw``,
+    where ``datasets/crawler/crawl.py --spider=<spider>`` writes (and says so when empty)."""
+    raw = Path("datasets") / name / "raw"
+    return folder_dataset(
+        name,
+        image_size,
+        channels,
+        default_source=lambda options: raw,
+        missing_hint=(
+            f"crawl it first: python datasets/crawler/crawl.py --spider={spider} "
+            f"--out_dir={raw}, or pass --source_dir"
+        ),
+        **fields,
+    )
