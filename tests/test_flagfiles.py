@@ -44,7 +44,7 @@ def test_every_original_experiment_and_dataset_has_a_flagfile():
 @pytest.mark.parametrize("path", FLAGFILES, ids=lambda p: p.stem)
 def test_flagfile_builds_and_trains_one_step(parser, tmp_path, path):
     """Flags parse, the config resolves, the networks build, one scheduled step runs (64 px
-    sets at 32 px: the same networks one block shorter, at a quarter of the cost)."""
+    sets at 32 px: the same networks one block shorter, and cheaper to trace and run)."""
     package = script_of(path)
     smaller = ["--image_size=32"] if "--image_size=64" in path.read_text() else []
     parser.unparse_flags()

@@ -60,7 +60,7 @@ def test_recon_weight_needs_a_discriminator_with_decoders():
         GAN(g, d, noise_dim=NOISE, recon_weight=1.0)
 
 
-@pytest.mark.slow  # tracing FastGAN on 2 logical CPU devices takes 40-80 s here (1 device: 13)
+@pytest.mark.slow  # tracing FastGAN on 2 logical CPU devices takes 40-85 s here (1 device: 13)
 def test_conditional_fastgan_reconstructs_under_mirrored_strategy():
     """Projection head on the FastGAN trunk: labels change D's logits, the decoders still
     train from D's loss on reals, checkpoints hold them, on 2 logical devices."""
