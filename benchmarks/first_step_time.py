@@ -16,7 +16,6 @@ its conversions per process), interleaved ``--repeats`` times:
 from __future__ import annotations
 
 import argparse
-import functools
 import json
 import subprocess
 import sys
@@ -25,9 +24,9 @@ import time
 import bench_utils
 
 CONFIGS = {
-    # name: (network, image size, channels, batch, width, loss, recon weight, augment)
-    "dcgan28": ("dcgan", 28, 1, 64, 64, "gan", 0.0, False),
-    "fastgan64": ("fastgan", 64, 3, 16, 16, "hinge", 1.0, True),
+    # name: (dataset whose defaults are used, overrides): the entry script's networks and step
+    "dcgan28": ("mnist", {"batch_size": 64}),
+    "fastgan64": ("flags", {}),  # the small-set default: FastGAN, recon, DiffAugment, EMA
 }
 
 
@@ -41,34 +40,25 @@ def parse_args() -> argparse.Namespace:
 
 
 def child(config: str, autograph: bool) -> dict:
-    """(In the subprocess.) Build the GAN, time two one-step ``fit`` calls."""
-    import keras
+    """(In the subprocess.) Build the GAN as the entry script does, time two ``fit`` calls."""
     import numpy as np
     import tensorflow as tf
 
-    from gans.core.model.augment import diff_augment
     from gans.core.model.gan import GAN
-    from gans.core.model.networks import NetworkOptions, build_networks
+    from gans.core.run.experiment import resolve
+    from gans.core.run.trainer import build_gan
+    from gans.registry import get_spec
 
-    network, size, channels, batch, width, loss, recon, augment = CONFIGS[config]
-    keras.utils.set_random_seed(0)
-    g, d = build_networks(network, size, channels, 100, NetworkOptions(width=width))
+    dataset, overrides = CONFIGS[config]
+    spec = get_spec(dataset)
+    c = resolve(spec.train_config(**overrides), spec)
     GAN.autograph = autograph
-    gan = GAN(
-        g,
-        d,
-        noise_dim=100,
-        loss=loss,
-        recon_weight=recon,
-        augment=functools.partial(diff_augment, policy="color,translation,cutout")
-        if augment
-        else None,
-    )
-    gan.compile(g_optimizer=keras.optimizers.Adam(2e-4), d_optimizer=keras.optimizers.Adam(2e-4))
+    gan = build_gan(c)
     rng = np.random.default_rng(0)
-    images = rng.uniform(-1, 1, (batch, size, size, channels)).astype(np.float32)
-    noise = rng.standard_normal((batch, 100)).astype(np.float32)
-    data = tf.data.Dataset.from_tensors((images, noise)).repeat()
+    images = rng.uniform(-1, 1, (c.batch_size, c.image_size, c.image_size, c.channels))
+    noise = rng.standard_normal((c.batch_size, c.noise_dim))
+    batch = (images.astype(np.float32), noise.astype(np.float32))
+    data = tf.data.Dataset.from_tensors(batch).repeat()
     times = []
     for _ in range(2):
         start = time.perf_counter()

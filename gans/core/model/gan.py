@@ -196,8 +196,8 @@ class GAN(keras.Model):
             return self.train_function
         repeats = int(self.steps_per_execution)
         # No AutoGraph: the step's control flow is explicit (tf.cond, tf.while_loop), as in
-        # Keras's own train functions; converting FastGAN's step cost 16 s of a 36 s first
-        # call (benchmarks/first_step_time.py).
+        # Keras's own train functions; converting the flags defaults' FastGAN step cost 8 s
+        # of a 22 s first call (benchmarks/first_step_time.py).
         options = dict(
             autograph=self.autograph, reduce_retracing=True, jit_compile=self.jit_compile is True
         )
