@@ -47,7 +47,7 @@ def class_reals(experiment) -> dict[int, np.ndarray]:
     from gans.core.data.provider import decode_images
 
     c = experiment.config
-    data = decode_images(experiment.tfrecord_dir, c.image_size, c.channels, with_labels=True)
+    data = decode_images(experiment.data.tfrecord_dir, c.image_size, c.channels, with_labels=True)
     by_class: dict[int, list[np.ndarray]] = {}
     for image, label in data.as_numpy_iterator():
         by_class.setdefault(int(label), []).append(image)

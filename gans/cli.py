@@ -117,7 +117,7 @@ def generate(argv: list[str] | None = None) -> None:
             raise DataError(f"unexpected arguments: {' '.join(argv[1:])}")
         experiment = _experiment(f.model_dir)
         label = label_index(f.label, experiment.class_names) if f.label else None
-        out_dir = Path(f.out_dir) if f.out_dir else experiment.run_dir / "generated"
+        out_dir = Path(f.out_dir) if f.out_dir else experiment.run.image_dir / "generated"
         path = gen.restore_checkpoint(experiment, f.checkpoint)
         epoch = experiment.epochs_done
         print(f"restored {path} (epoch {epoch})")

@@ -74,23 +74,23 @@ def test_three_class_subfolders_convert_and_train_one_conditional_step(tmp_path)
     logs = experiment.train()
     assert np.isfinite(logs["d_loss"]) and np.isfinite(logs["g_loss"])
 
-    manifest = json.loads((experiment.tfrecord_dir / "manifest.json").read_text())
+    manifest = json.loads((experiment.data.tfrecord_dir / "manifest.json").read_text())
     assert manifest["class_names"] == ["cat", "dog", "fox"]
     assert manifest["num_classes"] == 3
     assert manifest["label_counts"] == {"0": 4, "1": 6, "2": 8}
     assert manifest["labels"] == {"setting": "auto", "from": "subfolders"}
-    labels = stored_labels(experiment.tfrecord_dir)
+    labels = stored_labels(experiment.data.tfrecord_dir)
     assert {k: v for k, v in labels.items() if k.startswith("dog/")} == {
         f"dog/{i}.png": 1 for i in range(6)
     }
     # one column per class, titled: the grid is 3 cells wide, taller than it would be untitled
-    grid = Image.open(experiment.run_dir / "pets_epoch_0001.png")
+    grid = Image.open(experiment.run.image_dir / "pets_epoch_0001.png")
     assert abs(grid.width - (3 * (64 + 2) + 2)) <= 2
     assert grid.height > 2 * (64 + 2) + 2 + 24
-    saved = json.loads((experiment.model_dir / "config.json").read_text())
+    saved = json.loads((experiment.run.model_dir / "config.json").read_text())
     assert saved["class_names"] == ["cat", "dog", "fox"]
     # a generator rebuilt from the model dir alone knows the classes, by name and index
-    again = GANExperiment.from_model_dir(experiment.model_dir)
+    again = GANExperiment.from_model_dir(experiment.run.model_dir)
     assert again.class_names == ("cat", "dog", "fox")
     foxes = again.generate(2, seed=1, labels=[label_index("fox", again.class_names)] * 2)
     cats = again.generate(2, seed=1, labels=[label_index("0", again.class_names)] * 2)
@@ -101,7 +101,7 @@ def test_three_class_subfolders_convert_and_train_one_conditional_step(tmp_path)
         "-m",
         "gans.cli",
         "generate",
-        f"--model_dir={experiment.model_dir}",
+        f"--model_dir={experiment.run.model_dir}",
     ]
     ok = subprocess.run(
         [*command, "--label=Fox", "--num=2", f"--out_dir={tmp_path / 'fox'}"],

@@ -71,7 +71,7 @@ class StopAfter(keras.callbacks.Callback):
 def test_an_early_stop_saves_the_last_epoch_between_periodic_saves(tmp_path):
     exp = experiment(tmp_path, epochs=6, checkpoint_every=4)
     exp.train([StopAfter(1)])
-    assert exp.manager.latest_checkpoint.endswith("ckpt-2")
+    assert exp.checkpoints.manager.latest_checkpoint.endswith("ckpt-2")
     assert int(exp.epoch.numpy()) == 2
 
 
@@ -99,7 +99,7 @@ def test_the_cpu_budget_stops_training_and_logs_cpu_seconds(tmp_path):
 
     exp = experiment(tmp_path, epochs=1000, cpu_budget_s=0.5)
     exp.train()
-    with open(exp.model_dir / "history.csv") as f:
+    with open(exp.run.model_dir / "history.csv") as f:
         rows = list(csv.DictReader(f))
     assert 0 < len(rows) < 1000 and int(exp.epoch.numpy()) == len(rows)
     cpu = [float(r["cpu_s"]) for r in rows]

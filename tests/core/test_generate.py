@@ -51,7 +51,7 @@ def test_generate_is_reproducible_by_seed_in_range_and_from_the_ema_generator(ex
 
 
 def test_chosen_checkpoint_differs_from_latest(experiment):
-    paths = experiment.manager.checkpoints
+    paths = experiment.checkpoints.manager.checkpoints
     assert [os.path.basename(p) for p in paths] == ["ckpt-1", "ckpt-2"]
     latest = gen.generate_images(experiment, 6, seed=1)
     first = gen.generate_images(experiment, 6, seed=1, checkpoint=paths[0])
@@ -202,7 +202,7 @@ def test_conditional_generator_labels_walks_and_export(tmp_path, experiment):
         gen_dir=str(tmp_path / "gen"),
     )
     cond = GANExperiment(mnist_spec(), config)
-    cond.manager.save(checkpoint_number=1)
+    cond.checkpoints.manager.save(checkpoint_number=1)
     # Default labels cycle 0..9 over the whole set, not per batch.
     cycled = gen.generate_images(cond, 12, seed=0, batch_size=5)
     noise = gen.make_noise(12, cond.config.noise_dim, 0)

@@ -38,14 +38,14 @@ def test_ctrl_c_leaves_a_report_and_one_tensorboard_run_with_hparams(tmp_path):
     experiment = GANExperiment(mnist_spec(), config)
     with pytest.raises(Interrupted):
         experiment.train([InterruptAt(1)])
-    index = experiment.run_dir / "index.html"
+    index = experiment.run.image_dir / "index.html"
     assert index.is_file() and "mnist_epoch_0001.png" in index.read_text()
-    logs = experiment.model_dir / "tensorboard"
+    logs = experiment.run.model_dir / "tensorboard"
     assert [p.name for p in logs.iterdir()] == ["train"]  # one run, not tensorboard + images
-    assert not (experiment.model_dir / "images").exists()
+    assert not (experiment.run.model_dir / "images").exists()
     events = b"".join(p.read_bytes() for p in (logs / "train").glob("events.out.*"))
     assert b"hparams" in events and b"samples" in events
-    saved = json.loads((experiment.model_dir / "config.json").read_text())
+    saved = json.loads((experiment.run.model_dir / "config.json").read_text())
     assert saved["dataset_spec"] == ["gans.mnist.mnist_dataset:mnist_spec", {"variant": "mnist"}]
 
 

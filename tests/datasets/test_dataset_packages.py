@@ -69,7 +69,7 @@ def test_every_dataset_converts_trains_and_writes_a_grid(tmp_path, name):
     assert (tmp_path / "gen" / experiment.config.run_name / f"{spec.name}_epoch_0001.png").is_file()
     manifest = experiment.ensure_dataset()
     assert manifest["channels"] == spec.channels
-    assert (experiment.tfrecord_dir / "contact_sheet.png").is_file()
+    assert (experiment.data.tfrecord_dir / "contact_sheet.png").is_file()
     if spec.stored_size is None:
         assert [s["file"] for s in manifest["skipped"]] == ["broken.png"]
     images = experiment.generate(3, seed=1)

@@ -36,7 +36,7 @@ from .memorization import (
     nearest_neighbors,
     save_closest_pairs,
 )
-from .swd import SWDResult, laplacian_pyramid, sliced_wasserstein_distance
+from .swd import SWDResult, SWDSettings, laplacian_pyramid, sliced_wasserstein_distance
 
 __all__ = [
     "ClassifierExtractor",
@@ -46,6 +46,7 @@ __all__ = [
     "MemorizationReport",
     "PixelExtractor",
     "SWDResult",
+    "SWDSettings",
     "SpaceReport",
     "build_feature_classifier",
     "evaluate_generator",

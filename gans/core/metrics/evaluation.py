@@ -29,7 +29,8 @@ def labelled_classifier(experiment, epochs: int = 3):
     path = Path(experiment.config.data_dir) / "feature_classifier.keras"
     if not path.exists():
         c = experiment.config
-        data = decode_images(experiment.tfrecord_dir, c.image_size, c.channels, with_labels=True)
+        records = experiment.data.tfrecord_dir
+        data = decode_images(records, c.image_size, c.channels, with_labels=True)
         images, labels = next(iter(data.batch(100_000)))
         train_feature_classifier(
             images.numpy(),
@@ -66,7 +67,7 @@ def evaluate_experiment(
     )
 
     epochs = experiment.restore(require=True)  # never score random weights
-    verify_records(experiment.tfrecord_dir, experiment.config.channels)  # corrupt shards
+    verify_records(experiment.data.tfrecord_dir, experiment.config.channels)  # corrupt shards
     real = experiment.real_sample(num_real)
     classifier = labelled_classifier(experiment) if extractor == "classifier" else None
     features = None
@@ -96,8 +97,8 @@ def evaluate_experiment(
         samples = generate(min(num_samples, 256))
         report = memorization_report(samples, real, k=1, seed=seed)
         result["closest_pairs"] = str(
-            save_closest_pairs(report, experiment.run_dir / "closest_pairs.png")
+            save_closest_pairs(report, experiment.run.image_dir / "closest_pairs.png")
         )
-        out = experiment.model_dir / f"evaluation_epoch_{epochs:04d}.json"
+        out = experiment.run.model_dir / f"evaluation_epoch_{epochs:04d}.json"
         out.write_text(json.dumps(result, indent=1, default=float))
     return result

@@ -125,36 +125,42 @@ class SWDResult:
         return out
 
 
+@dataclass(frozen=True)
+class SWDSettings:
+    """The measurement protocol: the paper's values, with the descriptors capped per level.
+
+    ``patches_per_image`` is lowered so that each level holds at most ``max_descriptors``
+    per set (memory and time; the paper used 128 per image over 16k images)."""
+
+    patches_per_image: int = 128
+    patch_size: int = 7
+    min_resolution: int = 16
+    dir_repeats: int = 4
+    dirs_per_repeat: int = 128
+    max_descriptors: int = 65536
+
+
 def sliced_wasserstein_distance(
-    images_a: Any,
-    images_b: Any,
-    patches_per_image: int = 128,
-    patch_size: int = 7,
-    min_resolution: int = 16,
-    dir_repeats: int = 4,
-    dirs_per_repeat: int = 128,
-    max_descriptors: int = 65536,
-    seed: int = 0,
+    images_a: Any, images_b: Any, settings: SWDSettings = SWDSettings(), seed: int = 0
 ) -> SWDResult:
     """SWD ×1e3 between two image sets (NHWC, [-1, 1], same size and channels).
 
-    Works from 1 image per set and sizes ≥ ``patch_size``; 28 px gives one level, 32 px two,
-    256 px five. Sets of different sizes are compared on equal descriptor counts (the larger
-    set's descriptors are subsampled). ``patches_per_image`` is lowered so that each level holds
-    at most ``max_descriptors`` per set (memory and time; the paper used 128 per image over 16k
-    images). Patch positions use the same seed for both sets, so SWD(x, x) = 0 exactly. Alpha
-    is kept as a fourth channel.
+    Works from 1 image per set and sizes ≥ ``settings.patch_size``; 28 px gives one level,
+    32 px two, 256 px five. Sets of different sizes are compared on equal descriptor counts
+    (the larger set's descriptors are subsampled). Patch positions use the same seed for both
+    sets, so SWD(x, x) = 0 exactly. Alpha is kept as a fourth channel.
     """
+    cfg = settings
     a, b = as_images(images_a), as_images(images_b)
     if a.shape[1:] != b.shape[1:]:
         raise ValueError(f"image shapes differ: {a.shape[1:]} vs {b.shape[1:]}")
-    resolutions = pyramid_resolutions(min(a.shape[1:3]), min_resolution)
+    resolutions = pyramid_resolutions(min(a.shape[1:3]), cfg.min_resolution)
     pyr_a = laplacian_pyramid(a, len(resolutions))
     pyr_b = laplacian_pyramid(b, len(resolutions))
-    per_image = max(1, min(patches_per_image, max_descriptors // max(len(a), len(b))))
+    per_image = max(1, min(cfg.patches_per_image, cfg.max_descriptors // max(len(a), len(b))))
     values = []
     for i, (la, lb) in enumerate(zip(pyr_a, pyr_b, strict=True)):
-        size = min(patch_size, *la.shape[1:3])
+        size = min(cfg.patch_size, *la.shape[1:3])
         da = _normalize(_patch_descriptors(la, per_image, size, np.random.default_rng([seed, i])))
         db = _normalize(_patch_descriptors(lb, per_image, size, np.random.default_rng([seed, i])))
         m = min(len(da), len(db))
@@ -164,5 +170,6 @@ def sliced_wasserstein_distance(
         if len(db) > m:
             db = db[np.sort(sub.choice(len(db), m, replace=False))]
         dirs_rng = np.random.default_rng([seed, i, 2])
-        values.append(1e3 * sliced_wasserstein(da, db, dir_repeats, dirs_per_repeat, dirs_rng))
+        swd = sliced_wasserstein(da, db, cfg.dir_repeats, cfg.dirs_per_repeat, dirs_rng)
+        values.append(1e3 * swd)
     return SWDResult(tuple(resolutions), tuple(values), float(np.mean(values)))

@@ -28,6 +28,7 @@ import keras
 import tensorflow as tf
 
 from gans.core.errors import ConfigError
+from gans.core.model.augment import AdaptiveAugment
 from gans.core.model.labels import LabelPolicy
 from gans.core.model.losses import get_loss
 from gans.core.model.penalties import gradient_penalty, r1_penalty
@@ -174,6 +175,23 @@ class GAN(keras.Model):
     def sampler(self) -> keras.Model:
         """The generator to sample from: the EMA copy when there is one."""
         return self.ema_generator if self.ema_generator is not None else self.generator
+
+    def training_state(self) -> dict[str, tf.Module | keras.Model | tf.Variable]:
+        """What a checkpoint holds to resume this GAN exactly: both nets and optimizers,
+        the schedule's state, the RNG, and the EMA generator and ADA's strength when used."""
+        state = {
+            "generator": self.generator,
+            "discriminator": self.discriminator,
+            "g_optimizer": self.g_optimizer,
+            "d_optimizer": self.d_optimizer,
+            "schedule": self.train_schedule,
+            "rng": self.rng,
+        }
+        if self.ema_generator is not None:
+            state["ema_generator"] = self.ema_generator
+        if isinstance(self.augment, AdaptiveAugment):
+            state["ada"] = self.augment
+        return state
 
     def generate(self, noise: tf.Tensor, labels: tf.Tensor | None = None) -> tf.Tensor:
         """Images in [-1, 1] from noise (and class labels, cycling through the classes

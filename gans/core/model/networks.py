@@ -31,6 +31,12 @@ def check_shape(image_size: int, channels: int) -> None:
         raise ConfigError(f"channels {channels} not supported; choose one of {SUPPORTED_CHANNELS}")
 
 
+def image_input(image_size: int, channels: int) -> keras.KerasTensor:
+    """A discriminator's input ``[B, S, S, C]``, after ``check_shape``."""
+    check_shape(image_size, channels)
+    return keras.Input((image_size, image_size, channels), name="image")
+
+
 def _base_and_upsamples(image_size: int) -> tuple[int, int]:
     """Start resolution and number of 2x upsamplings: 28 = 7·2², 2^k = 4·2^(k-2)."""
     if image_size == 28:
@@ -104,18 +110,15 @@ def dcgan_generator(
         x = batch_norm()(x)
         x = layers.ReLU()(x)
     x = up(channels)(x)
-    out = image_output(x)
-    return keras.Model(z, out, name="dcgan_generator")
+    return keras.Model(z, image_output(x), name="dcgan_generator")
 
 
 def dcgan_discriminator(
     image_size: int, channels: int, opts: NetworkOptions = DEFAULT_OPTIONS
 ) -> keras.Model:
     """DCGAN discriminator: stride-2 convs with LeakyReLU(0.2), no norm on the first."""
-    check_shape(image_size, channels)
+    x = img = image_input(image_size, channels)
     _, downs = _base_and_upsamples(image_size)
-    img = keras.Input((image_size, image_size, channels), name="image")
-    x = img
     for i in range(downs):
         filters = min(opts.width * 2**i, opts.max_filters)
         x = _maybe_sn(layers.Conv2D(filters, 4, strides=2, padding="same"), opts)(x)
@@ -139,16 +142,14 @@ def fc_generator(
         x = layers.LeakyReLU(0.2)(x)
     x = layers.Dense(image_size * image_size * channels)(x)
     x = layers.Reshape((image_size, image_size, channels))(x)
-    out = image_output(x)
-    return keras.Model(z, out, name="fc_generator")
+    return keras.Model(z, image_output(x), name="fc_generator")
 
 
 def fc_discriminator(
     image_size: int, channels: int, opts: NetworkOptions = DEFAULT_OPTIONS
 ) -> keras.Model:
     """Fully connected discriminator: 1024-512-256 with LeakyReLU(0.2) and dropout."""
-    check_shape(image_size, channels)
-    img = keras.Input((image_size, image_size, channels), name="image")
+    img = image_input(image_size, channels)
     x = layers.Flatten()(img)
     for units in (1024, 512, 256):
         x = _maybe_sn(layers.Dense(units), opts)(x)

@@ -14,7 +14,6 @@ from pathlib import Path
 import tensorflow as tf
 
 from gans.core.errors import DataError, MissingDataError
-from gans.core.model.augment import AdaptiveAugment
 from gans.core.model.gan import GAN
 from gans.core.run import run_dir as rundir
 from gans.core.run.distribute import worker_model_dir
@@ -41,17 +40,7 @@ class RunCheckpoint:
         self.model_dir = Path(model_dir)
         self.chief = chief
         self.keep = keep if chief else 1
-        self.checkpoint = tf.train.Checkpoint(
-            generator=gan.generator,
-            discriminator=gan.discriminator,
-            g_optimizer=gan.g_optimizer,
-            d_optimizer=gan.d_optimizer,
-            schedule=gan.train_schedule,
-            rng=gan.rng,
-            epoch=epoch,
-            **({"ema_generator": gan.ema_generator} if gan.ema_generator else {}),
-            **({"ada": gan.augment} if isinstance(gan.augment, AdaptiveAugment) else {}),
-        )
+        self.checkpoint = tf.train.Checkpoint(epoch=epoch, **gan.training_state())
         self.directory = Path(worker_model_dir(str(self.model_dir), strategy)) / "checkpoints"
         self._manager: tf.train.CheckpointManager | None = None
         self.restored_path: str | None = None

@@ -29,6 +29,7 @@ from gans.core.run.distribute import STRATEGIES
 
 GROUPS = ("data", "model", "tricks", "training", "output", "distribution")
 AUGMENT_POLICY = ("color", "translation", "cutout")
+PRECISIONS = ("float32", "mixed_float16", "mixed_bfloat16")  # Keras dtype policies
 
 Check = tuple[Callable[[Any], bool], str]
 
@@ -43,16 +44,20 @@ def option(
     group: str,
     *,
     choices: tuple | list | None = None,
+    low: float | None = None,
     check: Check | None = None,
     flag: bool = True,
 ) -> Any:
     """A ``TrainConfig`` field with its flag's help text, group, choices and check.
 
     ``check`` is ``(predicate, message)``: ``validate`` raises ``--name <message>`` when
-    the predicate is false for a value that is not ``None``. ``flag=False`` keeps a field
-    off the command line.
+    the predicate is false for a value that is not ``None``; ``low`` is the common check
+    ``value >= low``. ``flag=False`` keeps a field off the command line.
     """
     assert group in GROUPS, group
+    assert low is None or check is None, "give low or check, not both"
+    if low is not None:
+        check = at_least(low)
     metadata = {"help": help, "group": group, "choices": choices, "check": check, "flag": flag}
     return dataclasses.field(default=default, metadata=metadata)
 
@@ -123,18 +128,14 @@ class TrainConfig:
     network: str | None = option(
         None, "Network builder (default: the dataset's).", "model", choices=sorted(NETWORKS)
     )
-    width: int = option(
-        64, "Filters of the widest conv layer (DCGAN ngf/ndf).", "model", check=at_least(1)
-    )
+    width: int = option(64, "Filters of the widest conv layer (DCGAN ngf/ndf).", "model", low=1)
     upsample: str = option(
         "transposed",
         "DCGAN generator upsampling: transposed convs, or nearest + conv (Odena et al. 2016).",
         "model",
         choices=["transposed", "nearest"],
     )
-    noise_dim: int = option(
-        100, "Length of the generator's noise vector.", "model", check=at_least(1)
-    )
+    noise_dim: int = option(100, "Length of the generator's noise vector.", "model", low=1)
     conditional: bool = option(
         False, "Class-conditional GAN (labelled sets; see --labels).", "model"
     )
@@ -167,7 +168,7 @@ class TrainConfig:
         check=(lambda v: 0 <= v <= 1, "must be in [0, 1]"),
     )
     monitor_factor: float = option(
-        0.0, "Train D only while D_loss > f*G_loss; 0 = off.", "tricks", check=at_least(0)
+        0.0, "Train D only while D_loss > f*G_loss; 0 = off.", "tricks", low=0
     )
     boost: bool = option(False, "Boost training: random D-only/G-only/noisy windows.", "tricks")
     ema_decay: float = option(
@@ -183,10 +184,7 @@ class TrainConfig:
         choices=["none", "diffaugment", "ada"],
     )
     augment_policy: str = option(
-        "color,translation,cutout",
-        "DiffAugment ops.",
-        "tricks",
-        check=_comma_subset(AUGMENT_POLICY),
+        ",".join(AUGMENT_POLICY), "DiffAugment ops.", "tricks", check=_comma_subset(AUGMENT_POLICY)
     )
     ada_target: float = option(
         0.6,
@@ -202,34 +200,28 @@ class TrainConfig:
     )
     spectral_norm: bool = option(False, "Spectral normalization in D (Miyato 2018).", "tricks")
     minibatch_std: bool = option(False, "Minibatch stddev feature in D (Karras 2018).", "tricks")
-    minibatch_disc: int = option(
-        0, "Minibatch discrimination kernels; 0 = off.", "tricks", check=at_least(0)
-    )
+    minibatch_disc: int = option(0, "Minibatch discrimination kernels; 0 = off.", "tricks", low=0)
     clip_value: float | None = option(
-        None, "WGAN weight clip (default 0.01 for wgan).", "tricks", check=at_least(0)
+        None, "WGAN weight clip (default 0.01 for wgan).", "tricks", low=0
     )
     gp_weight: float | None = option(
-        None, "Gradient penalty weight (default 10 for wgan_gp).", "tricks", check=at_least(0)
+        None, "Gradient penalty weight (default 10 for wgan_gp).", "tricks", low=0
     )
-    r1_weight: float = option(
-        0.0, "R1 penalty weight (Mescheder et al. 2018).", "tricks", check=at_least(0)
-    )
+    r1_weight: float = option(0.0, "R1 penalty weight (Mescheder et al. 2018).", "tricks", low=0)
     recon_weight: float | None = option(
         None,
         "FastGAN D self-supervised reconstruction loss weight (default 1 with "
         "--network=fastgan, as in the paper; 0 = off).",
         "tricks",
-        check=at_least(0),
+        low=0,
     )
     # --- training
     epochs: int = option(
-        10, "Total epochs; a resumed run trains the remaining ones.", "training", check=at_least(1)
+        10, "Total epochs; a resumed run trains the remaining ones.", "training", low=1
     )
-    batch_size: int = option(
-        64, "Global batch size (split across replicas).", "training", check=at_least(1)
-    )
+    batch_size: int = option(64, "Global batch size (split across replicas).", "training", low=1)
     steps_per_epoch: int = option(
-        0, "Cap on batches per epoch for quick runs; 0 = all.", "training", check=at_least(0)
+        0, "Cap on batches per epoch for quick runs; 0 = all.", "training", low=0
     )
     seed: int = option(0, "Random seed (weights, data order, noise).", "training")
     loss: str = option("gan", "GAN loss.", "training", choices=sorted(LOSSES))
@@ -237,23 +229,17 @@ class TrainConfig:
         None, "Optimizer (default: the loss's).", "training", choices=["adam", "rmsprop"]
     )
     g_lr: float | None = option(
-        None,
-        "Generator learning rate (default: the dataset's for its loss, else the loss's).",
-        "training",
-        check=at_least(0),
+        None, "G learning rate (default: the dataset's, else the loss's).", "training", low=0
     )
     d_lr: float | None = option(
-        None,
-        "Discriminator learning rate (default: the dataset's for its loss, else the loss's).",
-        "training",
-        check=at_least(0),
+        None, "D learning rate (default: the dataset's, else the loss's).", "training", low=0
     )
     beta1: float = option(0.5, "Adam beta1.", "training")
     beta2: float = option(0.999, "Adam beta2.", "training")
     d_steps: int | None = option(
-        None, "D updates per G update (default: 5 for WGAN, else 1).", "training", check=at_least(1)
+        None, "D updates per G update (default: 5 for WGAN, else 1).", "training", low=1
     )
-    g_steps: int = option(1, "G updates per iteration.", "training", check=at_least(1))
+    g_steps: int = option(1, "G updates per iteration.", "training", low=1)
     step: str = option(
         "auto",
         "Train step: alternating (D then G, one G forward), simultaneous (the TF tutorial's), "
@@ -265,7 +251,7 @@ class TrainConfig:
         "float32",
         "Compute dtype: mixed_float16 on GPUs, mixed_bfloat16 on TPUs / AVX512-BF16 CPUs.",
         "training",
-        choices=["float32", "mixed_float16", "mixed_bfloat16"],
+        choices=PRECISIONS,
     )
     jit_compile: bool = option(
         False, "XLA-compile the train step (slower on CPU here).", "training"
@@ -275,13 +261,11 @@ class TrainConfig:
         "Train steps per compiled call (fewer host round trips: for GPUs with small images); "
         "rounded down to a divisor of the steps per epoch.",
         "training",
-        check=at_least(1),
+        low=1,
     )
-    max_rollbacks: int = option(
-        3, "NaN/Inf rollbacks before giving up.", "training", check=at_least(0)
-    )
+    max_rollbacks: int = option(3, "NaN/Inf rollbacks before giving up.", "training", low=0)
     cpu_budget_s: float = option(
-        0.0, "Stop after this much CPU time (seconds); 0 = off.", "training", check=at_least(0)
+        0.0, "Stop after this much CPU time (seconds); 0 = off.", "training", low=0
     )
     # --- output
     model_dir: str | None = option(
@@ -291,17 +275,15 @@ class TrainConfig:
     run_name: str | None = option(
         None, "Run folder name (default <network>_<loss>_<size>px).", "output"
     )
-    grid_size: int = option(64, "Images in each epoch grid.", "output", check=at_least(1))
+    grid_size: int = option(64, "Images in each epoch grid.", "output", low=1)
     eval_every: int = option(
         5,
         "Every N epochs: SWD/MS-SSIM of samples, collapse alarm, report; 0 = off.",
         "output",
-        check=at_least(0),
+        low=0,
     )
-    checkpoint_every: int = option(
-        1, "Save a checkpoint every N epochs.", "output", check=at_least(1)
-    )
-    keep_checkpoints: int = option(3, "Checkpoints kept (the newest).", "output", check=at_least(1))
+    checkpoint_every: int = option(1, "Save a checkpoint every N epochs.", "output", low=1)
+    keep_checkpoints: int = option(3, "Checkpoints kept (the newest).", "output", low=1)
     verbose: int = option(
         -1,
         "Keras verbosity: 0, 1 (bar), 2 (line); -1 = auto.",
@@ -322,10 +304,10 @@ class TrainConfig:
         ),
     )
     intra_op_threads: int = option(
-        0, "CPU threads inside an op; 0 = TF's choice.", "distribution", check=at_least(0)
+        0, "CPU threads inside an op; 0 = TF's choice.", "distribution", low=0
     )
     inter_op_threads: int = option(
-        0, "CPU ops run at once; 0 = TF's choice.", "distribution", check=at_least(0)
+        0, "CPU ops run at once; 0 = TF's choice.", "distribution", low=0
     )
     flags_text: str = option("", "The run's flags, as a flagfile.", "output", flag=False)
 

@@ -11,6 +11,7 @@ Flags are defined here, when called, never at import.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING, TypedDict
 
 from gans.core.data.class_labels import describe_classes
 from gans.core.data.contact_sheet import write_contact_sheet
@@ -26,35 +27,41 @@ from gans.core.run.common_flags import (
 )
 from gans.core.run.experiment import GANExperiment, resolve
 
+if TYPE_CHECKING:
+    from typing_extensions import Unpack  # typing.Unpack from Python 3.11
+
 SpecFactory = Callable[[], DatasetSpec]
 
 
-def run_training(
-    make_spec: SpecFactory,
-    default_spec: DatasetSpec | None = None,
-    argv: list[str] | None = None,
-    doc: str | None = None,
-) -> None:
-    """Define the shared flags, apply the dataset's defaults, parse, train.
+class AppOptions(TypedDict, total=False):
+    """``run_app``'s options, for the CLI: the arguments to parse and the ``--help`` text."""
 
-    ``default_spec`` gives the flag defaults when ``make_spec`` reads flags (mnist's
-    ``--variant``) and so cannot be called before parsing.
-    """
+    argv: list[str] | None
+    doc: str | None
+
+
+def _define_flags(make_spec: SpecFactory, default_spec: DatasetSpec | None) -> None:
+    """The shared flags with the dataset's defaults. ``default_spec`` gives them when
+    ``make_spec`` reads flags (mnist's ``--variant``) and so cannot be called before parsing."""
     define_common_flags()
     set_defaults(**(default_spec or make_spec()).default_options())
+
+
+def run_training(
+    make_spec: SpecFactory, default_spec: DatasetSpec | None = None, **app: Unpack[AppOptions]
+) -> None:
+    """Define the shared flags, apply the dataset's defaults, parse, train."""
+    _define_flags(make_spec, default_spec)
 
     def main(argv: list[str]) -> None:
         spec = make_spec()
         GANExperiment(spec, config_from_flags(spec.name)).train()
 
-    run_app(main, argv=argv, doc=doc)
+    run_app(main, **app)
 
 
 def run_conversion(
-    make_spec: SpecFactory,
-    default_spec: DatasetSpec | None = None,
-    argv: list[str] | None = None,
-    doc: str | None = None,
+    make_spec: SpecFactory, default_spec: DatasetSpec | None = None, **app: Unpack[AppOptions]
 ) -> None:
     """Convert a dataset's source into TFRecords (and a contact sheet) without training.
 
@@ -62,8 +69,7 @@ def run_conversion(
     ``--fit``, ``--background``, ``--labels``) plus ``--inspect`` and ``--force``; records
     converted with other ``--labels`` are converted again.
     """
-    define_common_flags()
-    set_defaults(**(default_spec or make_spec()).default_options())
+    _define_flags(make_spec, default_spec)
     define_flag(
         "bool", "inspect", False, "Only write the contact sheet of existing records.", "data"
     )
@@ -88,4 +94,4 @@ def run_conversion(
             print(f"{out_dir} already converted (--force to redo)")
         print(f"contact sheet: {write_contact_sheet(out_dir)}")
 
-    run_app(main, argv=argv, doc=doc)
+    run_app(main, **app)

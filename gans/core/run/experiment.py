@@ -115,28 +115,8 @@ class GANExperiment:
         )
         self.resume_changes: dict[str, tuple] = {}
 
-    # --- where things are ---------------------------------------------------------------------
-    @property
-    def model_dir(self) -> Path:
-        return self.run.model_dir
-
-    @property
-    def run_dir(self) -> Path:
-        """The image dir ``<gen_dir>/<run_name>/``."""
-        return self.run.image_dir
-
-    @property
-    def tfrecord_dir(self) -> Path:
-        return self.data.tfrecord_dir
-
-    @property
-    def checkpoint_dir(self) -> Path:
-        return self.checkpoints.directory
-
-    @property
-    def manager(self) -> tf.train.CheckpointManager:
-        return self.checkpoints.manager
-
+    # --- where things are: ``run.model_dir``, ``run.image_dir``, ``data.tfrecord_dir``,
+    # ``checkpoints.directory`` and ``checkpoints.manager`` -----------------------------------
     @property
     def restored_path(self) -> str | None:
         """The checkpoint prefix the last ``restore`` loaded."""
@@ -243,11 +223,11 @@ class GANExperiment:
     def find_checkpoint(self, checkpoint: str | os.PathLike | None = None) -> str:
         """The checkpoint prefix ``checkpoint`` names (see ``restore``); the latest one for
         ``None``."""
-        folder = Path(self.checkpoint_dir)
+        folder = Path(self.checkpoints.directory)
         numbers = checkpoint_numbers(folder)
         if checkpoint is None or str(checkpoint) == "":
             if not numbers:
-                raise MissingDataError(f"{folder}: no checkpoint; train {self.model_dir} first")
+                raise MissingDataError(f"{folder}: no checkpoint; train {self.run.model_dir} first")
             return prefix(folder, numbers[-1])
         text = str(checkpoint)
         candidates = [Path(text), folder / text]
@@ -287,10 +267,10 @@ class GANExperiment:
             self.run.resume_changes(bool(self.checkpoints.numbers)) if self.chief else {}
         )
         manifest = self.data.ensure()
-        self.data.check_classes(manifest, self.class_names, self.model_dir)
+        self.data.check_classes(manifest, self.class_names, self.run.model_dir)
         if manifest.get("count", c.batch_size) < c.batch_size:
             raise DataError(
-                f"{self.tfrecord_dir}: {manifest['count']} images, fewer than one batch of "
+                f"{self.data.tfrecord_dir}: {manifest['count']} images, fewer than one batch of "
                 f"{c.batch_size}; lower --batch_size or add images"
             )
         start = self.checkpoints.restore(repair=True)
@@ -299,7 +279,7 @@ class GANExperiment:
             self.run.trim_history(start)
         if start >= c.epochs:
             print(
-                f"{self.model_dir}: already trained {start} epochs (--epochs={c.epochs}); "
+                f"{self.run.model_dir}: already trained {start} epochs (--epochs={c.epochs}); "
                 "raise --epochs to train more"
             )
             if self.chief:  # a run killed after its last checkpoint still gets its report

@@ -75,7 +75,8 @@ def class_labels(
     classes = experiment.num_classes
     if not classes:
         if labels is not None:
-            raise DataError(f"{experiment.model_dir} is not class-conditional; it takes no labels")
+            model_dir = experiment.run.model_dir
+            raise DataError(f"{model_dir} is not class-conditional; it takes no labels")
         return None
     if labels is None:
         return (np.arange(num) % classes).astype(np.int32)

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from gans.core.metrics import laplacian_pyramid, sliced_wasserstein_distance
-from gans.core.metrics.swd import pyramid_resolutions
+from gans.core.metrics.swd import SWDSettings, pyramid_resolutions
 
 
 def _images(n, size, channels, seed=0):
@@ -39,7 +39,9 @@ def test_swd_separates_smooth_from_noise():
 @pytest.mark.parametrize(("size", "levels"), [(28, 1), (32, 2), (64, 3), (256, 5)])
 def test_swd_sizes(size, levels):
     res = sliced_wasserstein_distance(
-        _images(4, size, 4), _images(3, size, 4, seed=1), patches_per_image=16, dir_repeats=1
+        _images(4, size, 4),
+        _images(3, size, 4, seed=1),
+        SWDSettings(patches_per_image=16, dir_repeats=1),
     )
     assert len(res.levels) == levels == len(res.resolutions)
     assert res.resolutions[0] == size
