@@ -150,17 +150,18 @@ def sliced_wasserstein_distance(
     (the larger set's descriptors are subsampled). Patch positions use the same seed for both
     sets, so SWD(x, x) = 0 exactly. Alpha is kept as a fourth channel.
     """
-    cfg = settings
     a, b = as_images(images_a), as_images(images_b)
     if a.shape[1:] != b.shape[1:]:
         raise ValueError(f"image shapes differ: {a.shape[1:]} vs {b.shape[1:]}")
-    resolutions = pyramid_resolutions(min(a.shape[1:3]), cfg.min_resolution)
+    resolutions = pyramid_resolutions(min(a.shape[1:3]), settings.min_resolution)
     pyr_a = laplacian_pyramid(a, len(resolutions))
     pyr_b = laplacian_pyramid(b, len(resolutions))
-    per_image = max(1, min(cfg.patches_per_image, cfg.max_descriptors // max(len(a), len(b))))
+    per_image = max(
+        1, min(settings.patches_per_image, settings.max_descriptors // max(len(a), len(b)))
+    )
     values = []
     for i, (la, lb) in enumerate(zip(pyr_a, pyr_b, strict=True)):
-        size = min(cfg.patch_size, *la.shape[1:3])
+        size = min(settings.patch_size, *la.shape[1:3])
         da = _normalize(_patch_descriptors(la, per_image, size, np.random.default_rng([seed, i])))
         db = _normalize(_patch_descriptors(lb, per_image, size, np.random.default_rng([seed, i])))
         m = min(len(da), len(db))
@@ -170,6 +171,6 @@ def sliced_wasserstein_distance(
         if len(db) > m:
             db = db[np.sort(sub.choice(len(db), m, replace=False))]
         dirs_rng = np.random.default_rng([seed, i, 2])
-        swd = sliced_wasserstein(da, db, cfg.dir_repeats, cfg.dirs_per_repeat, dirs_rng)
+        swd = sliced_wasserstein(da, db, settings.dir_repeats, settings.dirs_per_repeat, dirs_rng)
         values.append(1e3 * swd)
     return SWDResult(tuple(resolutions), tuple(values), float(np.mean(values)))

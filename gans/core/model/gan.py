@@ -257,7 +257,7 @@ class GAN(keras.Model):
         logs = {m.name: m.result() for m in self.metrics}
         logs["g_lr"] = tf.convert_to_tensor(self.g_optimizer.learning_rate)
         logs["d_lr"] = tf.convert_to_tensor(self.d_optimizer.learning_rate)
-        if hasattr(self.augment, "probability"):
+        if isinstance(self.augment, AdaptiveAugment):
             logs["ada_p"] = tf.convert_to_tensor(self.augment.probability)
         return logs
 
