@@ -50,8 +50,10 @@ class Case:
 
 
 def manifest_key(rel: bytes | str) -> str:
-    """The manifest key of a relative path: UTF-8, undecodable bytes as ``\\udcXX``."""
-    return os.fsdecode(rel).encode("utf-8", "backslashreplace").decode("utf-8")
+    """The manifest key of a relative path, worked out from its bytes: UTF-8 text with each
+    backslash doubled and each undecodable byte as ``\\xNN`` (a 0x5C byte is never part of
+    a multi-byte UTF-8 sequence, so doubling it first leaves the rest to decode as before)."""
+    return os.fsencode(rel).replace(b"\\", b"\\\\").decode("utf-8", "backslashreplace")
 
 
 # --------------------------------------------------------------------------- encoders

@@ -33,6 +33,7 @@ import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 
+from gans.core.data.record_keys import escape_name
 from gans.core.errors import DataError
 
 LABEL_MODES = ("auto", "subfolders", "none")
@@ -239,7 +240,7 @@ def labels_from_mapping(
     of_key: dict[str, str] = {}
     unknown, ambiguous = [], []
     for file, name in mapping.items():
-        rel = Path(file).as_posix().removeprefix("./")
+        rel = escape_name(Path(file).as_posix().removeprefix("./"))
         if rel in by_path:
             key = rel
         elif len(by_name.get(rel, ())) == 1:

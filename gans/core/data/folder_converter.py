@@ -14,6 +14,7 @@ from pathlib import Path
 
 from gans.core.data.class_labels import ClassLabels, plan_labels, unlabelled_manifest_entry
 from gans.core.data.image_io import ImageSkipped, iter_image_files, load_image
+from gans.core.data.record_keys import record_key
 from gans.core.data.tfrecord_writer import ImageRecord, SkippedFile, write_tfrecords
 from gans.core.errors import MissingDataError
 
@@ -76,14 +77,14 @@ def folder_records(
     pending: list[SkippedFile] = []
 
     def on_skip(path: Path, reason: str) -> None:
-        pending.append(SkippedFile(_relative(path, root), reason))
+        pending.append(SkippedFile(record_key(path, root), reason))
 
     for path in iter_image_files(root, on_skip=on_skip):
         yield from pending
         pending.clear()
         if select is not None and not select(path):
             continue
-        key = _relative(path, root)
+        key = record_key(path, root)
         try:
             image = load_image(
                 path, options.image_size, options.channels, options.fit, options.background_rgb()
@@ -97,14 +98,6 @@ def folder_records(
                 continue
             yield ImageRecord(image, key, label)
     yield from pending
-
-
-def _relative(path: Path, root: Path) -> str:
-    try:
-        rel = path.relative_to(root)
-    except ValueError:
-        rel = path
-    return os.fsdecode(rel).encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 def convert_folder(
@@ -126,7 +119,7 @@ def convert_folder(
         raise MissingDataError(f"{source_dir}: no such folder of images{hint}")
     root = Path(source_dir)
     keys = [
-        _relative(path, root) for path in iter_image_files(root) if select is None or select(path)
+        record_key(path, root) for path in iter_image_files(root) if select is None or select(path)
     ]
     labels = plan_labels(options.labels, root, keys, class_of)
     setting = options.labels
