@@ -31,7 +31,9 @@ def test_escaping_is_injective():
 
 def test_keys_are_slash_separated_on_every_platform(tmp_path):
     assert record_key(tmp_path / "a" / "b.png", tmp_path) == "a/b.png"
-    assert PureWindowsPath("a\\b.png").as_posix() == str(PurePosixPath("a/b.png"))
+    windows = PureWindowsPath("C:\\data\\a\\b.png")
+    assert record_key(windows, PureWindowsPath("C:\\data")) == "a/b.png"
+    assert record_key(PurePosixPath("/data/a/b.png"), PurePosixPath("/data")) == "a/b.png"
 
 
 def test_outside_root_keeps_the_whole_path(tmp_path):

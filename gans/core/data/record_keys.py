@@ -40,10 +40,12 @@ def escape_name(text: str) -> str:
 
 
 def record_key(path: os.PathLike | str, root: os.PathLike | str) -> str:
-    """The key of ``path``: relative to ``root`` when inside it, ``/``-separated, escaped."""
-    path = Path(path)
+    """The key of ``path``: relative to ``root`` when inside it, ``/``-separated, escaped.
+    Pure paths (e.g. ``PureWindowsPath``) keep their flavour, so any platform's keys can be
+    worked out anywhere."""
+    path = path if isinstance(path, PurePath) else Path(path)
     try:
-        rel: PurePath = path.relative_to(root)
+        rel = path.relative_to(root)
     except ValueError:
         rel = path
     return escape_name(rel.as_posix())

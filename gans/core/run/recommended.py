@@ -7,7 +7,8 @@ EMA of the generator's weights (Karras et al. 2018; Yazıcı et al. 2019). Width
 batch 16 (the paper trains with 8-16): at width 32 / batch 64 one step costs ~9 CPU-s
 on a 2-core machine. Without the paper's self-supervised reconstruction loss
 (``recon_weight=0``; ``--network=fastgan`` alone keeps it at 1): with our weights-free
-stand-in for LPIPS it did not help at equal CPU time, and a step is ~8 % cheaper without.
+stand-in for LPIPS it did not help at equal CPU time, and a step is 8-14 % cheaper
+without it.
 
 Chosen by measurement at equal CPU time against the plain DCGAN (Radford et al.: full
 width, non-saturating loss, Adam 2e-4/0.5) and the previous defaults (half-width DCGAN +
