@@ -86,8 +86,6 @@ def test_original_experiments_pin_what_the_dataset_defaults_change():
                     get_spec(name).loss_defaults.get(loss.group(1) if loss else "gan", {})
                 )
         pinned = keys | per_loss
-        if "--network=fastgan" not in text:  # only FastGAN's discriminator has decoders
-            pinned.discard("recon_weight")
         missing = [key for key in sorted(pinned) if f"--{key}=" not in text]
         assert not missing, f"{path.name} does not pin {missing}"
 

@@ -7,9 +7,8 @@ and 256 the SVGs are rendered instead, so nothing is upscaled), **RGBA kept** (4
 the transparent outside of the circle is part of the image; ``--channels=3
 --background=R,G,B`` composites instead), many epochs, and the small-set defaults
 (``gans/core/run/recommended.py``: FastGAN at width 16 and batch 16, 15 steps per epoch on
-253 images, without the reconstruction loss, with hinge loss, DiffAugment and EMA) against
-the collapse the original project saw at 64 px. What they score against the plain DCGAN:
-docs/ablation.md.
+253 images, with hinge loss, DiffAugment and EMA) against the collapse the original
+project saw at 64 px. What they score against the plain DCGAN: docs/ablation.md.
 """
 
 from __future__ import annotations

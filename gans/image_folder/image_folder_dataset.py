@@ -3,9 +3,8 @@
     python gans/image_folder/image_folder_gan.py --source_dir=my_pictures/ --name=forest
 
 Defaults: 64 px RGB, center-cropped, 200 epochs, and the small-set defaults (batch 16,
-FastGAN without its reconstruction loss, hinge, DiffAugment + EMA;
-gans/core/run/recommended.py), since most such folders hold hundreds to a few thousand
-pictures.
+FastGAN, hinge, DiffAugment + EMA; gans/core/run/recommended.py), since most such folders
+hold hundreds to a few thousand pictures.
 """
 
 from __future__ import annotations

@@ -3,8 +3,8 @@
 Defaults, and why: 64 px (128 with ``--image_size``); Scryfall's art crops are landscape
 (about 4:3), so the default center-crops to square (``--fit=pad`` keeps the whole art);
 200 epochs.
-The small-set defaults (FastGAN at batch 16 without its reconstruction loss, hinge,
-DiffAugment + EMA; gans/core/run/recommended.py).
+The small-set defaults (FastGAN at batch 16, hinge, DiffAugment + EMA;
+gans/core/run/recommended.py).
 """
 
 from __future__ import annotations

@@ -5,7 +5,7 @@ RGB with the transparent background flattened to white (``--channels=4`` keeps a
 padded to square so no creature is cut off, many epochs because the set is tiny. With
 so few images the discriminator memorises quickly (the original project saw copies and
 no convergence), so the small-set defaults are on (``gans/core/run/recommended.py``:
-FastGAN at width 16 / batch 16 without its reconstruction loss, hinge loss, DiffAugment on
+FastGAN at width 16 / batch 16 with its reconstruction loss, hinge loss, DiffAugment on
 everything D sees, an EMA generator for samples); docs/ablation.md has what they score
 against the plain DCGAN on Pokemon sprites.
 """

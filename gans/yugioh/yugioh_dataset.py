@@ -4,8 +4,8 @@ Defaults, and why: 64 px (128 with ``--image_size``); the art crops are square a
 and scans cut by ``preprocess/crop_card_art.py --layout=yugioh`` are nearly so, so the
 default is a center crop (``--fit=pad`` keeps whole portrait cards, padded);
 200 epochs (~12k artworks).
-The small-set defaults (FastGAN at batch 16 without its reconstruction loss, hinge,
-DiffAugment + EMA; gans/core/run/recommended.py).
+The small-set defaults (FastGAN at batch 16, hinge, DiffAugment + EMA;
+gans/core/run/recommended.py).
 """
 
 from __future__ import annotations

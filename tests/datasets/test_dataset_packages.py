@@ -127,8 +127,7 @@ def test_train_config_starts_from_the_dataset_defaults_like_the_entry_script():
     """The Python API gets the same defaults the ``<name>_gan.py`` flags start from."""
     config = flags_spec().train_config(epochs=3)
     resolved = GANExperiment(flags_spec(), config).config
-    assert resolved.recon_weight == 0.0  # the small-set defaults drop FastGAN's recon loss
-    assert GANExperiment(flags_spec(), config.replace(recon_weight=None)).config.recon_weight == 1
+    assert resolved.recon_weight == 1.0  # FastGAN's reconstruction loss, on by default
     assert (config.dataset, config.epochs, config.batch_size) == ("flags", 3, 16)
     assert (config.network, config.loss) == ("fastgan", "hinge")
     assert (config.augment, config.ema_decay, config.width) == ("diffaugment", 0.999, 16)
