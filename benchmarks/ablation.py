@@ -132,6 +132,9 @@ ARMS = {
     "fastgan+simultaneous": [*FASTGAN, "--recon_weight=1", "--step=simultaneous"],
     # FastGAN at the paper's batch of 8: ~1.9x the G steps of batch 16 per CPU-s here.
     "fastgan-b8": [*FASTGAN, "--recon_weight=1", "--batch_size=8"],
+    # FastGAN with the paper's DiffAugment policy (its train.py: color + translation, no
+    # cutout); the suite's default policy adds cutout.
+    "fastgan-ct": [*FASTGAN, "--recon_weight=1", "--augment_policy=color,translation"],
 }
 # Every arm starts from the plain DCGAN: the dataset's own recommended defaults (the small
 # sets turn on FastGAN at width 16 / batch 16 with hinge, DiffAugment + EMA; mnist half
@@ -140,6 +143,7 @@ PLAIN = [
     "--network=dcgan",
     "--loss=gan",
     "--augment=none",
+    "--augment_policy=color,translation,cutout",
     "--ema_decay=0",
     "--width=64",
     "--recon_weight=0",
