@@ -20,7 +20,7 @@ from pathlib import Path
 from gans.core.data.dataset_spec import DatasetSpec, dataset_factory
 from gans.core.data.folder_converter import ConvertOptions, convert_folder
 from gans.core.errors import MissingDataError
-from gans.core.run.recommended import SMALL_SET_DEFAULTS
+from gans.core.run.recommended import FLAGS_DEFAULTS
 from gans.flags.flags_continents import continent_of
 from gans.flags.flags_provider import provide_flags
 
@@ -78,6 +78,6 @@ def flags_spec() -> DatasetSpec:
         fit="pad",
         background="white",
         epochs=1000,
-        train_defaults=SMALL_SET_DEFAULTS,
+        train_defaults=FLAGS_DEFAULTS,
         provider=provide_flags,
     )
