@@ -11,8 +11,8 @@ cheaper and it scored as well at 1,200 CPU-s, but on the Pokemon sprites it got 
 from 1,200 to 2,400 CPU-s where the loss kept its score, and users train for longer.
 DiffAugment keeps cutout here (the suite's policy; the FastGAN paper uses colour +
 translation only): without it the Pokemon sprites scored better at 1,200 CPU-s but worse
-at 2,400 (one of two seeds). The flags, where it was better on every seed at 1,200
-CPU-s and on the one seed run to 2,400, drop it (``FLAGS_DEFAULTS``).
+at 2,400 (both seeds run that far). The flags, where it was better on every seed at
+1,200 CPU-s and on the one seed run to 2,400, drop it (``FLAGS_DEFAULTS``).
 
 Chosen by measurement at equal CPU time against the plain DCGAN (Radford et al.: full
 width, non-saturating loss, Adam 2e-4/0.5) and the previous defaults (half-width DCGAN +
