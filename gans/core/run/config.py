@@ -23,12 +23,12 @@ from gans.core.data.data_service import is_service_address
 from gans.core.data.folder_converter import parse_colour
 from gans.core.data.provider import DATA_AUGMENTATIONS
 from gans.core.errors import UserError
+from gans.core.model.augment import DIFF_AUGMENT_OPS
 from gans.core.model.losses import LOSSES
 from gans.core.model.networks import NETWORKS, SUPPORTED_SIZES
 from gans.core.run.distribute import STRATEGIES
 
 GROUPS = ("data", "model", "tricks", "training", "output", "distribution")
-AUGMENT_POLICY = ("color", "translation", "cutout")
 PRECISIONS = ("float32", "mixed_float16", "mixed_bfloat16")  # Keras dtype policies
 
 Check = tuple[Callable[[Any], bool], str]
@@ -184,7 +184,10 @@ class TrainConfig:
         choices=["none", "diffaugment", "ada"],
     )
     augment_policy: str = option(
-        ",".join(AUGMENT_POLICY), "DiffAugment ops.", "tricks", check=_comma_subset(AUGMENT_POLICY)
+        ",".join(DIFF_AUGMENT_OPS),
+        "DiffAugment ops.",
+        "tricks",
+        check=_comma_subset(DIFF_AUGMENT_OPS),
     )
     ada_target: float = option(
         0.6,
