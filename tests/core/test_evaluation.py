@@ -22,6 +22,11 @@ def test_evaluate_writes_metrics_with_provenance(tmp_path):
     assert saved["swd_mean"] == result["swd_mean"]
     assert (tmp_path / "gen/dcgan_gan_28px/closest_pairs.png").is_file()
     assert (tmp_path / "data/feature_classifier.keras").is_file()  # trained once, kept
+    truncated = experiment.evaluate(num_samples=64, truncation=0.5)
+    assert truncated["truncation"] == 0.5 and "truncation" not in result
+    assert truncated["swd_mean"] != result["swd_mean"]
+    saved = json.loads((tmp_path / "model/evaluation_epoch_0001_trunc0.5.json").read_text())
+    assert saved["swd_mean"] == truncated["swd_mean"]
 
 
 def test_evaluation_cli_missing_model_dir_is_one_line(tmp_path):

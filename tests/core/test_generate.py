@@ -50,6 +50,20 @@ def test_generate_is_reproducible_by_seed_in_range_and_from_the_ema_generator(ex
     assert gen.generate_images(experiment, 0).shape == (0, 28, 28, 1)
 
 
+def test_truncated_samples_come_from_the_truncated_noise(experiment):
+    """``truncation`` (BigGAN's trick) changes only the noise: same seed, values in ±T."""
+    noise = gen.make_noise(8, experiment.config.noise_dim, 3, truncation=0.5)
+    assert np.abs(noise).max() <= 0.5 and noise.dtype == np.float32
+    images = gen.generate_images(experiment, 8, seed=3, truncation=0.5)
+    gan = experiment.gan
+    np.testing.assert_allclose(images, gan.ema_generator(noise, training=False), atol=1e-6)
+    assert not np.allclose(images, gen.generate_images(experiment, 8, seed=3), atol=1e-6)
+    np.testing.assert_array_equal(
+        gen.generate_images(experiment, 8, seed=3, truncation=None),
+        gen.generate_images(experiment, 8, seed=3),
+    )
+
+
 def test_chosen_checkpoint_differs_from_latest(experiment):
     paths = experiment.checkpoints.manager.checkpoints
     assert [os.path.basename(p) for p in paths] == ["ckpt-1", "ckpt-2"]
@@ -267,6 +281,21 @@ def test_cli_writes_images_gif_and_export(model_dir, experiment, tmp_path):
     info = json.loads((tmp_path / "exported" / "export.json").read_text())
     assert info["epoch"] == 1 and (tmp_path / "exported" / "generator.keras").is_file()
     assert "ckpt-1" in result.stdout
+
+
+def test_cli_truncation_writes_truncated_samples_and_refuses_a_bad_threshold(
+    model_dir, experiment, tmp_path
+):
+    result = _cli(
+        f"--model_dir={model_dir}", "--num=3", "--truncation=0.7", "--out_dir=t", cwd=tmp_path
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    same = gen.to_uint8(gen.generate_images(experiment, 3, seed=0, truncation=0.7))
+    with Image.open(tmp_path / "t" / "mnist_0002.png") as im:
+        np.testing.assert_array_equal(np.asarray(im), same[2, ..., 0])
+    bad = _cli(f"--model_dir={model_dir}", "--num=3", "--truncation=0", cwd=tmp_path)
+    lines = bad.stderr.strip().splitlines()
+    assert bad.returncode == 1 and len(lines) == 1 and "--truncation=0" in lines[0], bad.stderr
 
 
 def test_cli_missing_model_dir_is_one_line_exit_1(tmp_path):

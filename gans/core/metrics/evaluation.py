@@ -1,6 +1,6 @@
 """Evaluate a trained GAN: the metrics, a memorization picture, one JSON per evaluation.
 
-    gans-evaluate --model_dir=models/pokemon/dcgan_gan_64px \
+    gans-evaluate --model_dir=models/pokemon/fastgan_hinge_64px \
         [--extractor=classifier|inception|none] [--inception_weights=PATH] [--num_samples=2000]
 
 Every number is stored with how it was made (extractor, weights, resizer, sample counts)
@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from gans.core.errors import DataError
+from gans.core.model.latent import check_truncation, standard_normal
 
 
 def labelled_classifier(experiment, epochs: int = 3):
@@ -51,12 +52,15 @@ def evaluate_experiment(
     seed: int = 0,
     samples_fn: Callable[[int], np.ndarray] | None = None,
     save: bool = True,
+    truncation: float | None = None,
 ) -> dict:
     """Metrics of the restored generator (EMA when present) against training images.
 
     ``samples_fn`` (n → n images in [-1, 1]) scores other images than the generator's
     against the same references, e.g. real held-out images for each metric's floor;
-    ``save=False`` writes nothing into the model dir.
+    ``save=False`` writes nothing into the model dir. ``truncation`` scores samples drawn
+    with the truncation trick (``gans.core.model.latent``); the result and the file name
+    say so (``evaluation_epoch_<N>_trunc<T>.json``).
     """
     from gans.core.data.provider import verify_records
     from gans.core.metrics import (
@@ -66,6 +70,7 @@ def evaluate_experiment(
         save_closest_pairs,
     )
 
+    check_truncation(truncation)
     epochs = experiment.restore(require=True)  # never score random weights
     verify_records(experiment.data.tfrecord_dir, experiment.config.channels)  # corrupt shards
     real = experiment.real_sample(num_real)
@@ -81,7 +86,8 @@ def evaluate_experiment(
     def generate(n: int):
         if samples_fn is not None:
             return samples_fn(n)
-        return experiment.sample(rng.standard_normal((n, noise_dim)), batch_size=max(n, 1))
+        noise = standard_normal(rng, (n, noise_dim), truncation)
+        return experiment.sample(noise, batch_size=max(n, 1))
 
     result = evaluate_generator(
         generate,
@@ -93,12 +99,15 @@ def evaluate_experiment(
         seed=seed,
     )
     result.update(epochs=epochs, g_steps=experiment.generator_steps)
+    if truncation is not None:
+        result["truncation"] = truncation
     if experiment.chief and save:
         samples = generate(min(num_samples, 256))
         report = memorization_report(samples, real, k=1, seed=seed)
         result["closest_pairs"] = str(
             save_closest_pairs(report, experiment.run.image_dir / "closest_pairs.png")
         )
-        out = experiment.run.model_dir / f"evaluation_epoch_{epochs:04d}.json"
+        suffix = "" if truncation is None else f"_trunc{truncation:g}"
+        out = experiment.run.model_dir / f"evaluation_epoch_{epochs:04d}{suffix}.json"
         out.write_text(json.dumps(result, indent=1, default=float))
     return result

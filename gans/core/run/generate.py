@@ -21,6 +21,7 @@ import numpy as np
 from PIL import Image
 
 from gans.core.errors import ConfigError, DataError
+from gans.core.model.latent import check_truncation, standard_normal
 from gans.core.progress import Progress
 from gans.core.report.image_grid import save_gif, save_grid, save_image_atomic, tile, to_uint8
 from gans.core.run.experiment import GANExperiment
@@ -58,10 +59,13 @@ def restore_checkpoint(
 
 
 # --- sampling -------------------------------------------------------------------------------
-def make_noise(num: int, noise_dim: int, seed: int = 0) -> np.ndarray:
-    """Standard-normal float32 noise ``[num, noise_dim]``, a function of ``seed`` only."""
+def make_noise(
+    num: int, noise_dim: int, seed: int = 0, truncation: float | None = None
+) -> np.ndarray:
+    """Standard-normal float32 noise ``[num, noise_dim]``, a function of ``seed`` (and
+    ``truncation``: BigGAN's truncation trick, see ``gans.core.model.latent``) only."""
     rng = np.random.default_rng(seed)
-    return rng.standard_normal((num, noise_dim)).astype(np.float32)
+    return standard_normal(rng, (num, noise_dim), truncation).astype(np.float32)
 
 
 def class_labels(
@@ -107,17 +111,19 @@ def generate_images(
     checkpoint: str | os.PathLike | None = None,
     batch_size: int = 256,
     labels: int | np.ndarray | None = None,
+    truncation: float | None = None,
 ) -> np.ndarray:
     """``num_images`` images ``[N, H, W, C]`` in [-1, 1] from the latest or chosen checkpoint.
 
     The noise is ``default_rng(seed).standard_normal`` (as ``GANExperiment.generate``), so a
     seed names the same images at every batch size; the EMA generator is used if there is one.
-    ``labels`` pick the classes of a conditional GAN (default: cycling through them).
+    ``labels`` pick the classes of a conditional GAN (default: cycling through them);
+    ``truncation`` truncates the noise at ``±truncation`` (``make_noise``).
     """
     if num_images < 0:
         raise ConfigError(f"num_images must be >= 0, got {num_images}")
+    noise = make_noise(num_images, experiment.config.noise_dim, seed, truncation)
     restore_checkpoint(experiment, checkpoint)
-    noise = make_noise(num_images, experiment.config.noise_dim, seed)
     return sample(experiment, noise, labels, batch_size)
 
 
@@ -178,14 +184,15 @@ def stream_images(
     columns: int | None = None,
     checkpoint: str | os.PathLike | None = None,
     column_titles: list[str] | tuple[str, ...] | None = None,
+    truncation: float | None = None,
 ) -> tuple[list[Path], str | None]:
     """``save_images(generate_images(...))`` for any ``num_images``: generated and written
     ``batch_size`` at a time, so memory stays flat; the grid holds the first ``GRID_CAP``.
     Same seed, same images and names as the one-shot path. Returns (paths, note)."""
+    noise = make_noise(num_images, experiment.config.noise_dim, seed, truncation)
     restore_checkpoint(experiment, checkpoint)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    noise = make_noise(num_images, experiment.config.noise_dim, seed)
     all_labels = class_labels(experiment, num_images, labels)
     digits = max(4, len(str(num_images - 1)))
     written: list[Path] = []
@@ -279,8 +286,10 @@ def interpolation_gif(
     checkpoint: str | os.PathLike | None = None,
     min_side: int = 128,
     labels: int | np.ndarray | None = None,
+    truncation: float | None = None,
 ) -> Path:
-    """A looping GIF that walks (slerp) between ``num_points`` random latent points.
+    """A looping GIF that walks (slerp) between ``num_points`` random latent points
+    (drawn truncated at ``±truncation`` if given, ``make_noise``).
 
     ``num_points · steps`` frames. With ``walks = 1`` each frame is one image; with more,
     each frame is a grid of ``walks`` independent walks (same seed → same walks). Small
@@ -293,9 +302,11 @@ def interpolation_gif(
         raise ConfigError(f"num_points must be >= 2, got {num_points}")
     if walks < 1:
         raise ConfigError(f"walks must be >= 1, got {walks}")
+    check_truncation(truncation)
     restore_checkpoint(experiment, checkpoint)
     noise_dim = experiment.config.noise_dim
-    points = np.random.default_rng(seed).standard_normal((walks, num_points, noise_dim))
+    rng = np.random.default_rng(seed)
+    points = standard_normal(rng, (walks, num_points, noise_dim), truncation)
     noise = np.stack([latent_loop(p, steps) for p in points], axis=1)  # [frames, walks, D]
     frames_n = noise.shape[0]
     walk_labels = class_labels(experiment, walks, labels)
