@@ -62,6 +62,8 @@ def test_truncated_samples_come_from_the_truncated_noise(experiment):
         gen.generate_images(experiment, 8, seed=3, truncation=None),
         gen.generate_images(experiment, 8, seed=3),
     )
+    # The estimator-style API draws the same truncated noise for the same seed.
+    np.testing.assert_allclose(images, experiment.generate(8, 3, truncation=0.5), atol=1e-6)
 
 
 def test_chosen_checkpoint_differs_from_latest(experiment):

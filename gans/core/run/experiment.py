@@ -27,6 +27,7 @@ from gans.core.data.data_prep import DataPreparation
 from gans.core.data.dataset_spec import DatasetSpec, spec_from_origin
 from gans.core.data.folder_converter import parse_colour
 from gans.core.errors import ConfigError, DataError, Interrupted, MissingDataError
+from gans.core.model.latent import check_truncation, standard_normal
 from gans.core.model.losses import get_loss
 from gans.core.model.networks import check_shape
 from gans.core.run.checkpoints import RunCheckpoint
@@ -348,11 +349,16 @@ class GANExperiment:
             return np.zeros((0, c.image_size, c.image_size, c.channels), np.float32)
         return np.concatenate(out)
 
-    def generate(self, num_images: int, seed: int = 0, labels=None) -> np.ndarray:
+    def generate(
+        self, num_images: int, seed: int = 0, labels=None, truncation: float | None = None
+    ) -> np.ndarray:
         """``num_images`` images in [-1, 1] from the latest checkpoint (EMA G if any);
-        ``labels`` pick classes of a conditional GAN (default: cycling through them)."""
+        ``labels`` pick classes of a conditional GAN (default: cycling through them);
+        ``truncation`` draws the noise inside ±T (BigGAN's trick, ``gans.core.model.latent``)."""
+        check_truncation(truncation)
         self.restore(require=True)
-        noise = np.random.default_rng(seed).standard_normal((num_images, self.config.noise_dim))
+        rng = np.random.default_rng(seed)
+        noise = standard_normal(rng, (num_images, self.config.noise_dim), truncation)
         if labels is not None:
             labels = tf.constant(labels, tf.int32)
         return np.asarray(self.gan.generate(tf.constant(noise, tf.float32), labels))
