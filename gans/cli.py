@@ -95,8 +95,8 @@ def generate(argv: list[str] | None = None) -> None:
         "float",
         "truncation",
         None,
-        "Truncation trick (BigGAN): redraw noise outside ±T; lower T gives cleaner, less "
-        "varied images (try 1.0 or 0.7; default none).",
+        "Truncation trick (BigGAN): redraw noise outside ±T (default none). Lower T is "
+        "less varied; on the FastGAN defaults it also blurs (docs/ablation.md).",
         group,
     )
     define_flag(

@@ -3,9 +3,11 @@
 The truncation trick (Brock, Donahue & Simonyan, ICLR 2019, "Large Scale GAN Training for
 High Fidelity Natural Image Synthesis", §3.1; earlier Marchesi 2017): draw the noise from a
 normal truncated at ``±threshold``, redrawing every value outside it, so samples stay near
-the centre of the latent space where the generator saw most of its training noise. Lower
-thresholds trade variety for cleaner, more typical images; no threshold is the training
-distribution. Only sampling uses it: training always draws untruncated noise.
+the centre of the latent space where the generator saw most of its training noise. In
+BigGAN lower thresholds trade variety for cleaner, more typical images; on this suite's
+FastGAN flags default every threshold measured (2 down to 0.5) scored worse SWD and lower
+ones blur the samples (``benchmarks/truncation.py``, docs/ablation.md), so it is off unless
+asked for. Only sampling uses it: training always draws untruncated noise.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ def check_truncation(truncation: float | None, flag: str = "--truncation") -> No
     of at least ``MIN_TRUNCATION``."""
     if truncation is not None and not truncation >= MIN_TRUNCATION:
         raise ConfigError(
-            f"{flag}={truncation}: use a threshold >= {MIN_TRUNCATION} (e.g. 1.0), "
+            f"{flag}={truncation}: use a threshold >= {MIN_TRUNCATION} (e.g. 2), "
             "or leave it unset for untruncated noise"
         )
 
