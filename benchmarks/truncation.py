@@ -23,7 +23,7 @@ import bench_utils
 import numpy as np
 
 from gans.core.metrics.evaluation import evaluate_experiment
-from gans.core.model.latent import standard_normal
+from gans.core.model.latent import make_noise
 from gans.core.report.image_grid import save_grid
 from gans.core.run.experiment import GANExperiment
 
@@ -65,10 +65,7 @@ def score(experiment: GANExperiment, truncation: float | None, num_samples: int)
 def draw(experiment: GANExperiment, thresholds: list[float | None], path: Path) -> Path:
     """Rows: the same ``PICTURE_COLUMNS`` noise seeds, truncated at each threshold."""
     dim = experiment.config.noise_dim
-    rows = [
-        experiment.sample(standard_normal(np.random.default_rng(7), (PICTURE_COLUMNS, dim), t))
-        for t in thresholds
-    ]
+    rows = [experiment.sample(make_noise(PICTURE_COLUMNS, dim, 7, t)) for t in thresholds]
     names = ", ".join("none" if t is None else f"{t:g}" for t in thresholds)
     steps = experiment.generator_steps
     title = f"{experiment.config.dataset} · {steps} G steps · rows: truncation {names}"

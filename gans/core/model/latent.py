@@ -48,3 +48,14 @@ def standard_normal(
             noise[outside] = rng.standard_normal(int(outside.sum()))
             outside = np.abs(noise) > truncation
     return noise
+
+
+def make_noise(
+    num: int, noise_dim: int, seed: int = 0, truncation: float | None = None
+) -> np.ndarray:
+    """float32 noise ``[num, noise_dim]`` that a seed names: ``standard_normal`` from
+    ``default_rng(seed)``, truncated at ``±truncation`` if given. Every sampling path
+    (``GANExperiment.generate``, ``gans-generate``, the benchmarks) draws its noise here."""
+    return standard_normal(np.random.default_rng(seed), (num, noise_dim), truncation).astype(
+        np.float32
+    )

@@ -27,7 +27,7 @@ from gans.core.data.data_prep import DataPreparation
 from gans.core.data.dataset_spec import DatasetSpec, spec_from_origin
 from gans.core.data.folder_converter import parse_colour
 from gans.core.errors import ConfigError, DataError, Interrupted, MissingDataError
-from gans.core.model.latent import check_truncation, standard_normal
+from gans.core.model.latent import make_noise
 from gans.core.model.losses import get_loss
 from gans.core.model.networks import check_shape
 from gans.core.run.checkpoints import RunCheckpoint
@@ -355,10 +355,8 @@ class GANExperiment:
         """``num_images`` images in [-1, 1] from the latest checkpoint (EMA G if any);
         ``labels`` pick classes of a conditional GAN (default: cycling through them);
         ``truncation`` draws the noise inside ±T (BigGAN's trick, ``gans.core.model.latent``)."""
-        check_truncation(truncation)
+        noise = make_noise(num_images, self.config.noise_dim, seed, truncation)
         self.restore(require=True)
-        rng = np.random.default_rng(seed)
-        noise = standard_normal(rng, (num_images, self.config.noise_dim), truncation)
         if labels is not None:
             labels = tf.constant(labels, tf.int32)
-        return np.asarray(self.gan.generate(tf.constant(noise, tf.float32), labels))
+        return np.asarray(self.gan.generate(tf.constant(noise), labels))

@@ -21,7 +21,7 @@ import numpy as np
 from PIL import Image
 
 from gans.core.errors import ConfigError, DataError
-from gans.core.model.latent import check_truncation, standard_normal
+from gans.core.model.latent import make_noise, standard_normal
 from gans.core.progress import Progress
 from gans.core.report.image_grid import save_gif, save_grid, save_image_atomic, tile, to_uint8
 from gans.core.run.experiment import GANExperiment
@@ -58,16 +58,7 @@ def restore_checkpoint(
     return experiment.restored_path
 
 
-# --- sampling -------------------------------------------------------------------------------
-def make_noise(
-    num: int, noise_dim: int, seed: int = 0, truncation: float | None = None
-) -> np.ndarray:
-    """Standard-normal float32 noise ``[num, noise_dim]``, a function of ``seed`` (and
-    ``truncation``: BigGAN's truncation trick, see ``gans.core.model.latent``) only."""
-    rng = np.random.default_rng(seed)
-    return standard_normal(rng, (num, noise_dim), truncation).astype(np.float32)
-
-
+# --- sampling (noise: ``make_noise``, from gans.core.model.latent) --------------------------
 def class_labels(
     experiment: GANExperiment, num: int, labels: int | np.ndarray | None = None
 ) -> np.ndarray | None:
@@ -302,11 +293,10 @@ def interpolation_gif(
         raise ConfigError(f"num_points must be >= 2, got {num_points}")
     if walks < 1:
         raise ConfigError(f"walks must be >= 1, got {walks}")
-    check_truncation(truncation)
-    restore_checkpoint(experiment, checkpoint)
     noise_dim = experiment.config.noise_dim
     rng = np.random.default_rng(seed)
     points = standard_normal(rng, (walks, num_points, noise_dim), truncation)
+    restore_checkpoint(experiment, checkpoint)
     noise = np.stack([latent_loop(p, steps) for p in points], axis=1)  # [frames, walks, D]
     frames_n = noise.shape[0]
     walk_labels = class_labels(experiment, walks, labels)
