@@ -91,10 +91,18 @@ def test_ygoprodeck_retries_skips_and_stays_on_site(server: FixtureServer, tmp_p
     # retried then served: first try failed, second succeeded
     for path in ("/images/cards_cropped/2.jpg", "/images/cards_cropped/3.jpg"):
         assert server.count(path) == 2
-    assert server.count("/images/cards_cropped/4.jpg") == 2
+    # a timeout is counted by the client: on a loaded machine an attempt can time out before
+    # the server has read it, so the attempts are read from scrapy's retry log, not the server
+    slow, always_slow = (
+        server.url("/images/cards_cropped/4.jpg"),
+        server.url("/images/cards_cropped/6.jpg"),
+    )
+    assert f"Retrying <GET {slow}> (failed 1 times)" in proc.stderr
+    assert server.count("/images/cards_cropped/4.jpg") >= 2
     # RETRY_TIMES=2: 3 attempts, then skipped
     assert server.count("/images/cards_cropped/5.jpg") == 3
-    assert server.count("/images/cards_cropped/6.jpg") == 3
+    assert f"Gave up retrying <GET {always_slow}> (failed 3 times)" in proc.stderr
+    assert 1 <= server.count("/images/cards_cropped/6.jpg") <= 3
     assert server.count("/images/cards_cropped/404.jpg") == 1  # 404 is not retried
     # off-site image and page were never requested
     assert server.hosts() == {"127.0.0.1"}
