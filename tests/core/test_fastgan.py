@@ -251,3 +251,32 @@ def test_mirrored_strategy_mixed_bfloat16_reconstruction_gradient():
         np.testing.assert_array_equal(copies[0], copies[1])
     finally:
         keras.mixed_precision.set_global_policy("float32")
+
+
+def test_generator_spectral_norm_wraps_every_kernel_and_is_rejected_elsewhere():
+    """``g_spectral_norm``: G's dense, convs and SLE convs are spectral-normed (FastGAN's
+    reference code); the config refuses it for networks that would ignore it."""
+    from gans.core.errors import ConfigError
+    from gans.core.model.gan_layers import SpectralNorm
+    from gans.core.run.experiment import resolve
+    from gans.registry import get_spec
+
+    plain = fastgan_generator(64, 3, NOISE, TINY)
+    normed = fastgan_generator(
+        64, 3, NOISE, NetworkOptions(width=4, max_filters=16, g_spectral_norm=True)
+    )
+    assert not any(isinstance(layer, SpectralNorm) for layer in plain.layers)
+    wrapped = [layer for layer in normed.layers if isinstance(layer, SpectralNorm)]
+    # dense + one conv per up-block (two in the 8 and 32 px blocks) + to_image
+    assert len(wrapped) == 1 + 4 + 2 + 1
+    sle = next(layer for layer in normed.layers if isinstance(layer, SkipLayerExcitation))
+    assert sle.spectral
+    x = normed(tf.random.normal([2, NOISE]), training=True)
+    assert x.shape == (2, 64, 64, 3) and float(tf.reduce_max(tf.abs(x))) <= 1.0
+    assert len(normed.trainable_weights) == len(plain.trainable_weights)
+
+    spec = get_spec("flags")
+    config = spec.train_config()
+    resolve(config.replace(g_spectral_norm=True, network="fastgan"), spec)
+    with pytest.raises(ConfigError, match=r"--g_spectral_norm .*--network=dcgan"):
+        resolve(config.replace(g_spectral_norm=True, network="dcgan"), spec)

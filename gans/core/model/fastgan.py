@@ -27,7 +27,9 @@ Generator (``fastgan_generator``):
 
   Last: 3×3 conv to ``channels`` → tanh (float32). The noise injection draws new noise on
   every call, also at inference, as in the paper; with its weights still 0 (at init) the
-  generator is deterministic. Unlike the reference code, G's convs are not spectral-normed.
+  generator is deterministic. ``opts.g_spectral_norm`` wraps G's dense, convs and SLE convs
+  in spectral normalization, as the reference code does (its ``conv2d`` helper is
+  spectral-normed in G as in D); off by default.
 
 Discriminator (``fastgan_discriminator`` → :class:`FastGANDiscriminator`):
   3×3 conv + LeakyReLU(0.2) at full resolution, then DownBlockComp blocks down to 8×8
@@ -201,11 +203,12 @@ class SkipLayerExcitation(layers.Layer):
 
 
 # --------------------------------------------------------------------------------- generator
-def _up_block(x, filters: int, comp: bool):
+def _up_block(x, filters: int, comp: bool, spectral: bool = False):
     """Nearest ×2 → 3×3 conv (2·filters) → [noise] → BN → GLU (→ same again when ``comp``)."""
     x = layers.UpSampling2D(2, interpolation="nearest")(x)
     for i in range(2 if comp else 1):
-        x = layers.Conv2D(2 * filters, 3, padding="same", use_bias=False)(x)
+        conv = layers.Conv2D(2 * filters, 3, padding="same", use_bias=False)
+        x = spectral_norm(conv, enabled=spectral)(x)
         if comp:  # named by place: the name seeds the inference noise map
             x = NoiseInjection(name=f"noise_{x.shape[1]}px_{i}")(x)
         x = batch_norm()(x)
@@ -227,8 +230,9 @@ def fastgan_generator(
     def nfc(r: int) -> int:
         return _channels(_G_MULT[r], opts.width, opts.max_filters)
 
+    sn = opts.g_spectral_norm
     z = keras.Input((noise_dim,), name="noise")
-    x = layers.Dense(4 * 4 * 2 * nfc(4), use_bias=False)(z)
+    x = spectral_norm(layers.Dense(4 * 4 * 2 * nfc(4), use_bias=False), enabled=sn)(z)
     x = layers.Reshape((4, 4, 2 * nfc(4)))(x)
     x = batch_norm()(x)
     x = GLU()(x)
@@ -237,11 +241,13 @@ def fastgan_generator(
     r = 4
     while r < image_size:
         r *= 2
-        x = _up_block(x, nfc(r), comp=r in _COMP_BLOCKS)
+        x = _up_block(x, nfc(r), comp=r in _COMP_BLOCKS, spectral=sn)
         if r in gates:
-            x = SkipLayerExcitation(nfc(r), name=f"sle_{gates[r]}_{r}")([maps[gates[r]], x])
+            sle = SkipLayerExcitation(nfc(r), spectral=sn, name=f"sle_{gates[r]}_{r}")
+            x = sle([maps[gates[r]], x])
         maps[r] = x
-    x = layers.Conv2D(channels, 3, padding="same", use_bias=False, name="to_image")(x)
+    to_image = layers.Conv2D(channels, 3, padding="same", use_bias=False, name="to_image")
+    x = spectral_norm(to_image, enabled=sn)(x)
     out = image_output(x)
     return keras.Model(z, out, name="fastgan_generator")
 

@@ -29,6 +29,8 @@ class NetworkOptions:
       max_filters: cap on filters at low resolutions.
       d_norm: discriminator normalization: "batch" (DCGAN), "layer" (WGAN-GP safe), "none".
       spectral_norm: wrap discriminator Conv/Dense in spectral normalization (Miyato 2018).
+      g_spectral_norm: wrap the FastGAN generator's Conv/Dense in spectral normalization,
+        as FastGAN's reference code does (Liu et al. 2021); the config allows it only there.
       minibatch_std: append a minibatch-stddev feature map before the D head (Karras 2018).
       minibatch_disc: kernels of a minibatch-discrimination layer in the D head, 0 = off
         (Salimans et al. 2016, §3.2).
@@ -41,6 +43,7 @@ class NetworkOptions:
     max_filters: int = 512
     d_norm: str = "batch"
     spectral_norm: bool = False
+    g_spectral_norm: bool = False
     minibatch_std: bool = False
     minibatch_disc: int = 0
     dropout: float = 0.3

@@ -202,6 +202,11 @@ class TrainConfig:
         check=_comma_subset(DATA_AUGMENTATIONS),
     )
     spectral_norm: bool = option(False, "Spectral normalization in D (Miyato 2018).", "tricks")
+    g_spectral_norm: bool = option(
+        False,
+        "Spectral normalization in G, as FastGAN's reference code (--network=fastgan only).",
+        "tricks",
+    )
     minibatch_std: bool = option(False, "Minibatch stddev feature in D (Karras 2018).", "tricks")
     minibatch_disc: int = option(0, "Minibatch discrimination kernels; 0 = off.", "tricks", low=0)
     clip_value: float | None = option(

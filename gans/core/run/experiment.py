@@ -60,6 +60,11 @@ def resolve(config: TrainConfig, spec: DatasetSpec) -> TrainConfig:
     background = config.background or spec.background
     parse_colour(background)
     network = config.network or spec.network
+    if config.g_spectral_norm and network != "fastgan":
+        raise ConfigError(
+            f"--g_spectral_norm is built for --network=fastgan, not --network={network}; "
+            "drop --g_spectral_norm or use --network=fastgan"
+        )
     lr = loss.default_lr
     recommended = spec.loss_defaults.get(config.loss, {})
     suffix = "_cond" if config.conditional else ""
