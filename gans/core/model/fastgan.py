@@ -26,10 +26,11 @@ Generator (``fastgan_generator``):
   ====== ==================================================
 
   Last: 3×3 conv to ``channels`` → tanh (float32). The noise injection draws new noise on
-  every call, also at inference, as in the paper; with its weights still 0 (at init) the
-  generator is deterministic. ``opts.g_spectral_norm`` wraps G's dense, convs and SLE convs
-  in spectral normalization, as the reference code does (its ``conv2d`` helper is
-  spectral-normed in G as in D); off by default.
+  every training call, as in the paper, and uses one fixed map per layer at inference (see
+  :class:`NoiseInjection`); with its weights still 0 (at init) it adds nothing.
+  ``opts.g_spectral_norm`` wraps G's dense, convs and SLE convs in spectral normalization,
+  as the reference code does (its ``conv2d`` helper is spectral-normed in G as in D); off
+  by default (no better in a 600 CPU-s screen, docs/ablation.md).
 
 Discriminator (``fastgan_discriminator`` → :class:`FastGANDiscriminator`):
   3×3 conv + LeakyReLU(0.2) at full resolution, then DownBlockComp blocks down to 8×8
