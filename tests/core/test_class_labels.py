@@ -35,10 +35,14 @@ def make_image(path: Path, colour: tuple[int, int, int], seed: int) -> Path:
 
 
 def class_folders(root: Path, counts=(4, 6, 8)) -> Path:
-    """``root/<class>/<i>.png`` for three classes of ``counts`` images."""
-    for (name, colour), count in zip(CLASSES.items(), counts, strict=True):
+    """``root/<class>/<i>.png`` for three classes of ``counts`` images.
+
+    Seeds are fixed and distinct per image: ``hash((name, i))`` changed with
+    PYTHONHASHSEED, and two equal seeds in a class made two identical images, which the
+    converter drops as duplicates (a flaky count)."""
+    for k, ((name, colour), count) in enumerate(zip(CLASSES.items(), counts, strict=True)):
         for i in range(count):
-            make_image(root / name / f"{i}.png", colour, seed=hash((name, i)) % 1000)
+            make_image(root / name / f"{i}.png", colour, seed=1000 * k + i)
     return root
 
 
