@@ -488,9 +488,9 @@ def plot_curves(curves: dict[str, dict[float, list[float]]], out: Path) -> None:
         budgets,
         series,
         out,
-        title="SWD ×1e3 (mean over seeds) against training CPU seconds",
+        title="SWD x 1000 (mean over seeds) against training CPU seconds",
         x_label="CPU seconds",
-        y_label="SWD ×1e3",
+        y_label="SWD x 1000",
     )
     print(out)
 
