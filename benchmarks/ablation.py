@@ -144,6 +144,13 @@ ARMS = {
         "--g_lr=5e-4",
         "--d_lr=5e-4",
     ],
+    "fastgan-ct-lr1e-3": [
+        *FASTGAN,
+        "--recon_weight=1",
+        "--augment_policy=color,translation",
+        "--g_lr=1e-3",
+        "--d_lr=1e-3",
+    ],
     # ... with G spectral-normed too, as the reference code's generator.
     "fastgan-ct-gsn": [
         *FASTGAN,
@@ -164,13 +171,6 @@ ARMS = {
         "--recon_weight=1",
         "--augment_policy=color,translation",
         "--width=24",
-    ],
-    "fastgan-ct-lr1e-3": [
-        *FASTGAN,
-        "--recon_weight=1",
-        "--augment_policy=color,translation",
-        "--g_lr=1e-3",
-        "--d_lr=1e-3",
     ],
 }
 # Every arm starts from the plain DCGAN: the dataset's own recommended defaults (the small
