@@ -48,6 +48,9 @@ FASTGAN = [
     "--augment=diffaugment",
     "--ema_decay=0.999",
 ]
+# FastGAN with D's reconstruction loss and the paper's DiffAugment policy (its train.py:
+# color + translation, no cutout): the flags default, and the base of the flags lever arms.
+FASTGAN_CT = [*FASTGAN, "--recon_weight=1", "--augment_policy=color,translation"]
 ARMS = {
     # The DCGAN everyone starts from: non-saturating loss, Adam 2e-4 / 0.5, nothing else.
     "baseline": [],
@@ -134,44 +137,17 @@ ARMS = {
     "fastgan-b8": [*FASTGAN, "--recon_weight=1", "--batch_size=8"],
     # FastGAN with the paper's DiffAugment policy (its train.py: color + translation, no
     # cutout); the suite's default policy adds cutout.
-    "fastgan-ct": [*FASTGAN, "--recon_weight=1", "--augment_policy=color,translation"],
+    "fastgan-ct": FASTGAN_CT,
     # The same at higher Adam learning rates than the paper's 2e-4 (a CPU budget buys ~2k
     # steps, the paper trains 50k+).
-    "fastgan-ct-lr5e-4": [
-        *FASTGAN,
-        "--recon_weight=1",
-        "--augment_policy=color,translation",
-        "--g_lr=5e-4",
-        "--d_lr=5e-4",
-    ],
-    "fastgan-ct-lr1e-3": [
-        *FASTGAN,
-        "--recon_weight=1",
-        "--augment_policy=color,translation",
-        "--g_lr=1e-3",
-        "--d_lr=1e-3",
-    ],
+    "fastgan-ct-lr5e-4": [*FASTGAN_CT, "--g_lr=5e-4", "--d_lr=5e-4"],
+    "fastgan-ct-lr1e-3": [*FASTGAN_CT, "--g_lr=1e-3", "--d_lr=1e-3"],
     # ... with G spectral-normed too, as the reference code's generator.
-    "fastgan-ct-gsn": [
-        *FASTGAN,
-        "--recon_weight=1",
-        "--augment_policy=color,translation",
-        "--g_spectral_norm",
-    ],
+    "fastgan-ct-gsn": [*FASTGAN_CT, "--g_spectral_norm"],
     # ... with the paper's 256-d noise instead of the suite's 100.
-    "fastgan-ct-z256": [
-        *FASTGAN,
-        "--recon_weight=1",
-        "--augment_policy=color,translation",
-        "--noise_dim=256",
-    ],
+    "fastgan-ct-z256": [*FASTGAN_CT, "--noise_dim=256"],
     # ... at width 24 (1.5x the channels, ~2.25x the conv cost per step).
-    "fastgan-ct-w24": [
-        *FASTGAN,
-        "--recon_weight=1",
-        "--augment_policy=color,translation",
-        "--width=24",
-    ],
+    "fastgan-ct-w24": [*FASTGAN_CT, "--width=24"],
 }
 # Every arm starts from the plain DCGAN: the dataset's own recommended defaults (the small
 # sets turn on FastGAN at width 16 / batch 16 with hinge, DiffAugment + EMA; mnist half
