@@ -148,6 +148,11 @@ ARMS = {
     "fastgan-ct-z256": [*FASTGAN_CT, "--noise_dim=256"],
     # ... at width 24 (1.5x the channels, ~2.25x the conv cost per step).
     "fastgan-ct-w24": [*FASTGAN_CT, "--width=24"],
+    # ... with the two time-scale update rule's D at 4x G's learning rate (Heusel et al.
+    # 2017; SAGAN's 4e-4 / 1e-4).
+    "fastgan-ct-ttur": [*FASTGAN_CT, "--g_lr=1e-4", "--d_lr=4e-4"],
+    # ... in mixed bfloat16 (a cheaper step on CPUs with AMX / AVX512-BF16).
+    "fastgan-ct-bf16": [*FASTGAN_CT, "--precision=mixed_bfloat16"],
 }
 # Every arm starts from the plain DCGAN: the dataset's own recommended defaults (the small
 # sets turn on FastGAN at width 16 / batch 16 with hinge, DiffAugment + EMA; mnist half
