@@ -153,6 +153,8 @@ ARMS = {
     "fastgan-ct-ttur": [*FASTGAN_CT, "--g_lr=1e-4", "--d_lr=4e-4"],
     # ... in mixed bfloat16 (a cheaper step on CPUs with AMX / AVX512-BF16).
     "fastgan-ct-bf16": [*FASTGAN_CT, "--precision=mixed_bfloat16"],
+    # ... with D's logit from the global average of its 8x8 map (--d_head=pool).
+    "fastgan-ct-pool": [*FASTGAN_CT, "--d_head=pool"],
 }
 # Every arm starts from the plain DCGAN: the dataset's own recommended defaults (the small
 # sets turn on FastGAN at width 16 / batch 16 with hinge, DiffAugment + EMA; mnist half

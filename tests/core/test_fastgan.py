@@ -280,3 +280,25 @@ def test_generator_spectral_norm_wraps_every_kernel_and_is_rejected_elsewhere():
     resolve(config.replace(g_spectral_norm=True, network="fastgan"), spec)
     with pytest.raises(ConfigError, match=r"--g_spectral_norm .*--network=dcgan"):
         resolve(config.replace(g_spectral_norm=True, network="dcgan"), spec)
+
+
+def test_pooled_head_is_translation_invariant_logit_and_rejected_elsewhere():
+    """``d_head="pool"``: D's logit comes from the global average of its 8×8 map (one
+    feature vector of the map's channels, not the flattened map), and only FastGAN has it."""
+    from gans.core.errors import ConfigError
+    from gans.core.run.experiment import resolve
+    from gans.registry import get_spec
+
+    dense = fastgan_discriminator(64, 3, TINY)
+    pooled = fastgan_discriminator(64, 3, NetworkOptions(width=4, max_filters=16, d_head="pool"))
+    feat_dense = dense.get_layer("features").output.shape[-1]
+    feat_pooled = pooled.get_layer("features").output.shape[-1]
+    assert feat_dense == 8 * 8 * feat_pooled
+    logits = pooled(tf.random.normal([3, 64, 64, 3]), training=False)
+    assert logits.shape == (3, 1) and logits.dtype == tf.float32
+
+    spec = get_spec("flags")
+    config = spec.train_config()
+    resolve(config.replace(d_head="pool", network="fastgan"), spec)
+    with pytest.raises(ConfigError, match=r"--d_head=pool .*--network=dcgan"):
+        resolve(config.replace(d_head="pool", network="dcgan"), spec)

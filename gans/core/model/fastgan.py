@@ -41,7 +41,10 @@ Discriminator (``fastgan_discriminator`` → :class:`FastGANDiscriminator`):
   conv), whatever ``opts.spectral_norm`` says. Head: 1×1 conv + BN + LReLU on the 8×8 map,
   flatten (layer ``"features"``), spectral-normed dense → one float32 logit (layer
   ``"logit"``), like the project's other discriminators (the paper's 4×4 valid conv gives
-  5×5 patch logits instead).
+  5×5 patch logits instead). ``opts.d_head="pool"`` global-average-pools the 8×8 map
+  instead of flattening it: the logit is then the mean of 1×1 patch logits, the same at
+  every position (translation-invariant like the paper's patch head, which averages the
+  hinge over its patches where this averages the logits first).
 
   Two decoders (the paper's SimpleDecoder: up-blocks nearest ×2 → 3×3 conv → BN → GLU, then
   3×3 conv → tanh) rebuild, from the real image's features, the whole image from the 8×8 map
@@ -350,7 +353,7 @@ class FastGANDiscriminator(keras.Model):
         feat_8, feat_16 = maps[8], maps[16]
         h = _sn_conv(_channels(_D_MULT[8], opts.width, opts.max_filters), 1)(feat_8)
         h = layers.LeakyReLU(0.2)(batch_norm()(h))
-        h = layers.Flatten()(h)
+        h = layers.GlobalAveragePooling2D()(h) if opts.d_head == "pool" else layers.Flatten()(h)
         h = layers.Identity(name="features")(h)
         h = spectral_norm(layers.Dense(1))(h)
         logit = layers.Activation("linear", dtype="float32", name="logit")(h)

@@ -31,6 +31,10 @@ class NetworkOptions:
       spectral_norm: wrap discriminator Conv/Dense in spectral normalization (Miyato 2018).
       g_spectral_norm: wrap the FastGAN generator's Conv/Dense in spectral normalization,
         as FastGAN's reference code does (Liu et al. 2021); the config allows it only there.
+      d_head: the FastGAN discriminator's head over its 8×8 map: "dense" (flatten → dense,
+        position-aware) or "pool" (global average pool → dense: one translation-invariant
+        logit, the mean of 1×1 patch logits; cf. the paper's 5×5 patch logits and BigGAN's
+        pooled head). FastGAN only, as ``g_spectral_norm``.
       minibatch_std: append a minibatch-stddev feature map before the D head (Karras 2018).
       minibatch_disc: kernels of a minibatch-discrimination layer in the D head, 0 = off
         (Salimans et al. 2016, §3.2).
@@ -44,6 +48,7 @@ class NetworkOptions:
     d_norm: str = "batch"
     spectral_norm: bool = False
     g_spectral_norm: bool = False
+    d_head: str = "dense"
     minibatch_std: bool = False
     minibatch_disc: int = 0
     dropout: float = 0.3

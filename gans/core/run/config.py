@@ -207,6 +207,13 @@ class TrainConfig:
         "Spectral normalization in G, as FastGAN's reference code (--network=fastgan only).",
         "tricks",
     )
+    d_head: str = option(
+        "dense",
+        "FastGAN D head over its 8x8 map: dense (flatten) or pool (global average pool; "
+        "translation-invariant, as the paper's patch logits; --network=fastgan only).",
+        "tricks",
+        choices=["dense", "pool"],
+    )
     minibatch_std: bool = option(False, "Minibatch stddev feature in D (Karras 2018).", "tricks")
     minibatch_disc: int = option(0, "Minibatch discrimination kernels; 0 = off.", "tricks", low=0)
     clip_value: float | None = option(

@@ -60,11 +60,16 @@ def resolve(config: TrainConfig, spec: DatasetSpec) -> TrainConfig:
     background = config.background or spec.background
     parse_colour(background)
     network = config.network or spec.network
-    if config.g_spectral_norm and network != "fastgan":
-        raise ConfigError(
-            f"--g_spectral_norm is built for --network=fastgan, not --network={network}; "
-            "drop --g_spectral_norm or use --network=fastgan"
-        )
+    fastgan_only = {
+        "--g_spectral_norm": config.g_spectral_norm,
+        "--d_head=pool": config.d_head == "pool",
+    }
+    for flag, used in fastgan_only.items():
+        if used and network != "fastgan":
+            raise ConfigError(
+                f"{flag} is built for --network=fastgan, not --network={network}; "
+                f"drop {flag} or use --network=fastgan"
+            )
     lr = loss.default_lr
     recommended = spec.loss_defaults.get(config.loss, {})
     suffix = "_cond" if config.conditional else ""
