@@ -282,7 +282,7 @@ def test_generator_spectral_norm_wraps_every_kernel_and_is_rejected_elsewhere():
         resolve(config.replace(g_spectral_norm=True, network="dcgan"), spec)
 
 
-def test_pooled_head_is_translation_invariant_logit_and_rejected_elsewhere():
+def test_pooled_head_averages_the_map_and_is_rejected_elsewhere():
     """``d_head="pool"``: D's logit comes from the global average of its 8×8 map (one
     feature vector of the map's channels, not the flattened map), and only FastGAN has it."""
     from gans.core.errors import ConfigError
